@@ -1,0 +1,39 @@
+namespace InceptionNeXt.Training.Checkpoints;
+
+/// <summary>Writes a file through "path.tmp" in the same folder and renames it over the target, so a crash never leaves a half-written file.</summary>
+internal static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string tmp = full + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(tmp);
+            }
+            catch (IOException)
+            {
+                // Best effort: the original exception matters more.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Best effort.
+            }
+
+            throw;
+        }
+    }
+}

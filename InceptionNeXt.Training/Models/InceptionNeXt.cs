@@ -1,0 +1,235 @@
+using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Modules;
+
+namespace InceptionNeXt.Training.Models;
+
+/// <summary>
+/// Inception depthwise convolution: the channels are split into an identity part and three branches
+/// (3x3, 1xk, kx1 depthwise convs), in that order, and concatenated back.
+/// </summary>
+public sealed class InceptionDWConv2d : Module
+{
+    private readonly Conv2d dwconvHw;
+    private readonly Conv2d dwconvW;
+    private readonly Conv2d dwconvH;
+    private readonly long[] splits;
+
+    /// <summary>Creates the mixer for <paramref name="channels"/> channels.</summary>
+    public InceptionDWConv2d(int channels, int squareKernel = 3, int bandKernel = 11, double branchRatio = 0.125)
+    {
+        var gc = (int)(channels * branchRatio);
+        dwconvHw = RegisterModule("dwconv_hw", new Conv2d(gc, gc, squareKernel, padding: squareKernel / 2, groups: gc));
+        dwconvW = RegisterModule("dwconv_w", new Conv2d(gc, gc, (1, bandKernel), padding: (0, bandKernel / 2), groups: gc));
+        dwconvH = RegisterModule("dwconv_h", new Conv2d(gc, gc, (bandKernel, 1), padding: (bandKernel / 2, 0), groups: gc));
+        splits = [channels - 3 * gc, gc, gc, gc];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var parts = input.Split(splits, 1);
+        try
+        {
+            using var hw = dwconvHw.Forward(parts[1]);
+            using var w = dwconvW.Forward(parts[2]);
+            using var h = dwconvH.Forward(parts[3]);
+            return Torch.Cat([parts[0], hw, w, h], 1);
+        }
+        finally
+        {
+            foreach (var p in parts) p.Dispose();
+        }
+    }
+}
+
+/// <summary>MetaNeXt block: token mixer, BatchNorm, conv MLP, layer scale, drop path, residual.</summary>
+public sealed class MetaNeXtBlock : Module
+{
+    private readonly InceptionDWConv2d tokenMixer;
+    private readonly BatchNorm2d norm;
+    private readonly ConvMlp mlp;
+    private readonly Parameter gamma;
+    private readonly DropPath? dropPath;
+
+    /// <summary>Creates the block.</summary>
+    public MetaNeXtBlock(int dim, ModelConfig config, double mlpRatio, double dropPathRate)
+    {
+        tokenMixer = RegisterModule("token_mixer", new InceptionDWConv2d(dim, config.SquareKernelSize, config.BandKernelSize, config.BranchRatio));
+        norm = RegisterModule("norm", new BatchNorm2d(dim));
+        mlp = RegisterModule("mlp", new ConvMlp(dim, (long)(mlpRatio * dim)));
+        using (var g = Torch.Full([dim], config.LayerScaleInit)) gamma = RegisterParameter("gamma", new Parameter(g))!;
+        if (dropPathRate > 0) dropPath = RegisterModule("drop_path", new DropPath(dropPathRate));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        using var mixed = tokenMixer.Forward(input);
+        using var normed = norm.Forward(mixed);
+        using var y = mlp.Forward(normed);
+        using var g = gamma.Reshape(1, -1, 1, 1);
+        using var scaled = y.Mul(g);
+        if (dropPath is null) return scaled.Add(input);
+        using var dropped = dropPath.Forward(scaled);
+        return dropped.Add(input);
+    }
+}
+
+/// <summary>One resolution stage: optional downsample (BatchNorm + 2x2 stride-2 conv) then blocks.</summary>
+public sealed class MetaNeXtStage : Module
+{
+    private readonly Module downsample;
+    private readonly Sequential blocks;
+
+    /// <summary>Creates the stage.</summary>
+    public MetaNeXtStage(int inChannels, int outChannels, bool downsampleInput, int depth, ModelConfig config, double mlpRatio,
+        double[] dropPathRates)
+    {
+        downsample = RegisterModule<Module>("downsample", downsampleInput
+            ? new Sequential(new BatchNorm2d(inChannels), new Conv2d(inChannels, outChannels, 2, 2))
+            : new Identity());
+        blocks = RegisterModule("blocks", new Sequential());
+        for (var i = 0; i < depth; i++) blocks.Append(new MetaNeXtBlock(outChannels, config, mlpRatio, dropPathRates[i]));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        using var x = downsample.Forward(input);
+        return blocks.Forward(x);
+    }
+}
+
+/// <summary>InceptionNeXt's head: average pool, fc1 (3x), GELU, LayerNorm, dropout, fc2.</summary>
+public sealed class MlpClassifierHead : Module
+{
+    private readonly Linear fc1;
+    private readonly LayerNorm norm;
+    private readonly Dropout drop;
+    private Module fc2;
+
+    /// <summary>Creates the head.</summary>
+    public MlpClassifierHead(int inFeatures, int numClasses, double mlpRatio = 3, double dropRate = 0)
+    {
+        HiddenSize = (int)(mlpRatio * inFeatures);
+        fc1 = RegisterModule("fc1", new Linear(inFeatures, HiddenSize));
+        RegisterModule("act", new GELU());
+        norm = RegisterModule("norm", new LayerNorm(HiddenSize, 1e-6));
+        fc2 = RegisterModule("fc2", CreateClassifier(numClasses));
+        drop = RegisterModule("drop", new Dropout(dropRate));
+    }
+
+    /// <summary>Width of fc1 (the pre-logits size).</summary>
+    public int HiddenSize { get; }
+
+    internal Module ResetClassifier(int numClasses) => fc2 = ReplaceModule("fc2", CreateClassifier(numClasses));
+
+    private Module CreateClassifier(int numClasses) => numClasses > 0 ? new Linear(HiddenSize, numClasses) : new Identity();
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Forward(input, false);
+
+    /// <summary>Runs the head; with <paramref name="preLogits"/> stops before fc2.</summary>
+    public Tensor Forward(Tensor input, bool preLogits)
+    {
+        using var pooled = input.Mean([2, 3]);
+        using var h = fc1.Forward(pooled);
+        using var a = Functional.Gelu(h);
+        using var n = norm.Forward(a);
+        using var d = drop.Forward(n);
+        return preLogits ? d.Alias() : fc2.Forward(d);
+    }
+}
+
+/// <summary>
+/// InceptionNeXt (CVPR 2024), timm's MetaNeXt layout so official and timm checkpoints load unchanged:
+/// <c>stem.0/1</c>, <c>stages.N.downsample.0/1</c>, <c>stages.N.blocks.M.{token_mixer,norm,mlp,gamma}</c>, <c>head.fc1/norm/fc2</c>.
+/// </summary>
+public sealed class InceptionNeXtModel : ImageClassifier
+{
+    private readonly Sequential stem;
+    private readonly Sequential stages;
+    private readonly MlpClassifierHead head;
+
+    /// <summary>Builds the model from a config of family <see cref="ModelFamily.InceptionNeXt"/>.</summary>
+    public InceptionNeXtModel(ModelConfig config) : base(config)
+    {
+        if (config.Family != ModelFamily.InceptionNeXt)
+            throw new ArgumentException($"{config.Name} is a {config.Family} config, not InceptionNeXt.", nameof(config));
+        var dims = config.Dims;
+        stem = RegisterModule("stem", new Sequential(CreateStemConv(), new BatchNorm2d(dims[0])));
+        stages = RegisterModule("stages", new Sequential());
+        var rates = DropPathRates();
+        var previous = dims[0];
+        for (var i = 0; i < dims.Length; i++)
+        {
+            stages.Append(new MetaNeXtStage(previous, dims[i], i > 0, config.Depths[i], config, config.MlpRatios[i], rates[i]));
+            previous = dims[i];
+        }
+        head = RegisterModule("head", new MlpClassifierHead(dims[^1], config.NumClasses, 3, config.DropRate));
+        InitWeights();
+    }
+
+    /// <inheritdoc/>
+    public override int PreLogitsSize => head.HiddenSize;
+
+    /// <inheritdoc/>
+    public override string ClassifierName => "head.fc2";
+
+    /// <inheritdoc/>
+    public override Tensor ForwardFeatures(Tensor input)
+    {
+        CheckInput(input);
+        using var x = stem.Forward(input);
+        return stages.Forward(x);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor ForwardHead(Tensor features, bool preLogits = false) => head.Forward(features, preLogits);
+
+    /// <inheritdoc/>
+    protected override Module ReplaceClassifier(int numClasses) => head.ResetClassifier(numClasses);
+
+    /// <inheritdoc/>
+    public override long CountMacs(int height, int width)
+    {
+        var c = Config;
+        var (h, w) = StemOutput(height, width);
+        var k = c.StemStride == 1 ? 3 : c.StemStride;
+        long macs = ConvMacs(c.InChannels, c.Dims[0], k, k, 1, h, w);
+        for (var s = 0; s < c.Dims.Length; s++)
+        {
+            var dim = c.Dims[s];
+            if (s > 0)
+            {
+                h /= 2;
+                w /= 2;
+                macs += ConvMacs(c.Dims[s - 1], dim, 2, 2, 1, h, w);
+            }
+            var gc = (long)(dim * c.BranchRatio);
+            var hidden = (long)(c.MlpRatios[s] * dim);
+            var block = ConvMacs(gc, gc, c.SquareKernelSize, c.SquareKernelSize, gc, h, w)
+                        + 2 * ConvMacs(gc, gc, 1, c.BandKernelSize, gc, h, w)
+                        + ConvMacs(dim, hidden, 1, 1, 1, h, w) + ConvMacs(hidden, dim, 1, 1, 1, h, w);
+            macs += block * c.Depths[s];
+        }
+        var headHidden = (long)head.HiddenSize;
+        macs += c.Dims[^1] * headHidden + headHidden * c.NumClasses;
+        return macs;
+    }
+
+    /// <summary>The named variants of this family (timm's <c>inception_next_*</c> plus the ablation knobs as options).</summary>
+    public static IEnumerable<ModelConfig> Variants()
+    {
+        var baseConfig = new ModelConfig { Family = ModelFamily.InceptionNeXt, MlpRatios = [4, 4, 4, 3] };
+        yield return baseConfig with { Name = "inceptionnext_atto", Depths = [2, 2, 6, 2], Dims = [40, 80, 160, 320], BandKernelSize = 9, BranchRatio = 0.25 };
+        yield return baseConfig with { Name = "inceptionnext_tiny", Depths = [3, 3, 9, 3], Dims = [96, 192, 384, 768] };
+        yield return baseConfig with { Name = "inceptionnext_small", Depths = [3, 3, 27, 3], Dims = [96, 192, 384, 768] };
+        yield return baseConfig with { Name = "inceptionnext_base", Depths = [3, 3, 27, 3], Dims = [128, 256, 512, 1024] };
+        yield return baseConfig with
+        {
+            Name = "inceptionnext_base_384", Depths = [3, 3, 27, 3], Dims = [128, 256, 512, 1024],
+            Preprocessing = PreprocessingConfig.ImageNet with { InputSize = 384, CropPct = 1.0 },
+        };
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace InceptionNeXt.Training.Models;
+
+/// <summary>Architecture families of the zoo.</summary>
+public enum ModelFamily
+{
+    /// <summary>InceptionNeXt (timm's MetaNeXt with the Inception depthwise token mixer).</summary>
+    InceptionNeXt,
+    /// <summary>ConvNeXt, the paper's baseline, in timm's layout.</summary>
+    ConvNeXt,
+}
+
+/// <summary>
+/// Everything that defines an architecture. Immutable: derive variants with <c>with</c>
+/// (e.g. <c>config with { NumClasses = 10, StemStride = 2 }</c>). JSON names are the reference
+/// implementation's (tools/reference/metanext_ref.py).
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Registry name, e.g. <c>inceptionnext_tiny</c>.</summary>
+    [JsonIgnore] public string Name { get; init; } = "";
+    /// <summary>Architecture family.</summary>
+    [JsonPropertyName("family"), JsonConverter(typeof(FamilyConverter))] public ModelFamily Family { get; init; }
+    /// <summary>Blocks per stage.</summary>
+    [JsonPropertyName("depths")] public int[] Depths { get; init; } = [];
+    /// <summary>Channels per stage.</summary>
+    [JsonPropertyName("dims")] public int[] Dims { get; init; } = [];
+    /// <summary>Classifier outputs (0 = no classifier; the head returns pre-logits).</summary>
+    [JsonPropertyName("num_classes")] public int NumClasses { get; init; } = 1000;
+    /// <summary>Input channels.</summary>
+    [JsonPropertyName("in_chans")] public int InChannels { get; init; } = 3;
+    /// <summary>Stem stride: 4 (ImageNet), or 2 / 1 for 28-64 px images.</summary>
+    [JsonPropertyName("stem_stride")] public int StemStride { get; init; } = 4;
+    /// <summary>Dropout before the final classifier layer.</summary>
+    [JsonPropertyName("drop_rate")] public double DropRate { get; init; }
+    /// <summary>Stochastic depth rate of the last block (rises linearly from 0).</summary>
+    [JsonPropertyName("drop_path_rate")] public double DropPathRate { get; init; }
+    /// <summary>Initial layer-scale value (<c>gamma</c>).</summary>
+    [JsonPropertyName("ls_init_value")] public double LayerScaleInit { get; init; } = 1e-6;
+    /// <summary>MLP expansion per stage.</summary>
+    [JsonPropertyName("mlp_ratios")] public double[] MlpRatios { get; init; } = [];
+    /// <summary>InceptionNeXt: square branch kernel.</summary>
+    [JsonPropertyName("square_kernel_size")] public int SquareKernelSize { get; init; } = 3;
+    /// <summary>InceptionNeXt: band branch kernel (1xk and kx1).</summary>
+    [JsonPropertyName("band_kernel_size")] public int BandKernelSize { get; init; } = 11;
+    /// <summary>InceptionNeXt: fraction of channels in each convolution branch.</summary>
+    [JsonPropertyName("branch_ratio")] public double BranchRatio { get; init; } = 0.125;
+    /// <summary>ConvNeXt: depthwise kernel size.</summary>
+    [JsonPropertyName("kernel_size")] public int KernelSize { get; init; } = 7;
+    /// <summary>ConvNeXt: fraction of channels that go through the depthwise conv (1 = all; the paper's par variants).</summary>
+    [JsonPropertyName("partial_ratio")] public double PartialRatio { get; init; } = 1.0;
+    /// <summary>ConvNeXt: MLP as 1x1 convs on NCHW with LayerNorm2d (atto..nano) instead of linear on NHWC.</summary>
+    [JsonPropertyName("conv_mlp")] public bool ConvMlp { get; init; }
+
+    /// <summary>Default evaluation preprocessing of the variant.</summary>
+    [JsonIgnore] public PreprocessingConfig Preprocessing { get; init; } = PreprocessingConfig.ImageNet;
+
+    /// <summary>Checks the values and throws an <see cref="ArgumentException"/> naming the wrong one.</summary>
+    public void Validate()
+    {
+        if (Depths.Length == 0 || Depths.Length != Dims.Length)
+            throw new ArgumentException($"{Name}: depths ({Depths.Length}) and dims ({Dims.Length}) must be non-empty and of equal length.");
+        if (MlpRatios.Length != Depths.Length)
+            throw new ArgumentException($"{Name}: mlp_ratios has {MlpRatios.Length} entries for {Depths.Length} stages.");
+        if (Depths.Any(d => d < 1) || Dims.Any(d => d < 1))
+            throw new ArgumentException($"{Name}: depths and dims must be positive.");
+        if (NumClasses < 0) throw new ArgumentException($"{Name}: num_classes must be >= 0 (0 = no classifier).");
+        if (InChannels < 1) throw new ArgumentException($"{Name}: in_chans must be >= 1.");
+        if (StemStride is not (1 or 2 or 4)) throw new ArgumentException($"{Name}: stem_stride must be 4, 2 or 1, not {StemStride}.");
+        if (DropRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_rate must be in [0, 1).");
+        if (DropPathRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_path_rate must be in [0, 1).");
+        if (Family == ModelFamily.InceptionNeXt)
+        {
+            if (BandKernelSize < 1 || BandKernelSize % 2 == 0 || SquareKernelSize < 1 || SquareKernelSize % 2 == 0)
+                throw new ArgumentException($"{Name}: band and square kernel sizes must be odd and positive.");
+            if (BranchRatio is <= 0 or > 1.0 / 3)
+                throw new ArgumentException($"{Name}: branch_ratio must be in (0, 1/3].");
+            if (Dims.Any(d => (int)(d * BranchRatio) < 1))
+                throw new ArgumentException($"{Name}: branch_ratio {BranchRatio} leaves no channels in a branch for dims [{string.Join(", ", Dims)}].");
+        }
+        else
+        {
+            if (KernelSize < 1 || KernelSize % 2 == 0) throw new ArgumentException($"{Name}: kernel_size must be odd and positive.");
+            if (PartialRatio is <= 0 or > 1) throw new ArgumentException($"{Name}: partial_ratio must be in (0, 1].");
+        }
+    }
+
+    /// <summary>Smallest input side the network accepts (each downsampling needs at least one output pixel).</summary>
+    [JsonIgnore] public int MinInputSize => StemStride * (1 << (Depths.Length - 1));
+
+    /// <summary>The config as the reference implementation's JSON (only the keys of its family).</summary>
+    public string ToJson()
+    {
+        var keys = new Dictionary<string, object>
+        {
+            ["family"] = Family == ModelFamily.InceptionNeXt ? "inceptionnext" : "convnext",
+            ["depths"] = Depths,
+            ["dims"] = Dims,
+            ["num_classes"] = NumClasses,
+            ["in_chans"] = InChannels,
+            ["stem_stride"] = StemStride,
+            ["drop_rate"] = DropRate,
+            ["drop_path_rate"] = DropPathRate,
+            ["ls_init_value"] = LayerScaleInit,
+            ["mlp_ratios"] = MlpRatios,
+        };
+        if (Family == ModelFamily.InceptionNeXt)
+        {
+            keys["square_kernel_size"] = SquareKernelSize;
+            keys["band_kernel_size"] = BandKernelSize;
+            keys["branch_ratio"] = BranchRatio;
+        }
+        else
+        {
+            keys["kernel_size"] = KernelSize;
+            keys["partial_ratio"] = PartialRatio;
+            keys["conv_mlp"] = ConvMlp;
+        }
+        return JsonSerializer.Serialize(keys);
+    }
+
+    /// <summary>Reads a config written by <see cref="ToJson"/>.</summary>
+    public static ModelConfig FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelConfig>(json) ?? throw new ArgumentException("empty model config JSON");
+
+    private sealed class FamilyConverter : JsonConverter<ModelFamily>
+    {
+        public override ModelFamily Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetString() switch
+            {
+                "inceptionnext" => ModelFamily.InceptionNeXt,
+                "convnext" => ModelFamily.ConvNeXt,
+                var other => throw new JsonException($"unknown model family '{other}'"),
+            };
+
+        public override void Write(Utf8JsonWriter writer, ModelFamily value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value == ModelFamily.InceptionNeXt ? "inceptionnext" : "convnext");
+    }
+}
+
+/// <summary>The evaluation transform a variant was trained with (timm's pretrained cfg).</summary>
+/// <param name="InputSize">Square input side in pixels.</param>
+/// <param name="CropPct">Center-crop fraction: resize to size / crop_pct, then crop.</param>
+/// <param name="Interpolation">Resize filter name (bicubic, bilinear).</param>
+/// <param name="Mean">Per-channel mean of 0..1 pixels.</param>
+/// <param name="Std">Per-channel standard deviation of 0..1 pixels.</param>
+public sealed record PreprocessingConfig(int InputSize, double CropPct, string Interpolation, float[] Mean, float[] Std)
+{
+    /// <summary>ImageNet at 224 px, crop 0.875, bicubic.</summary>
+    public static PreprocessingConfig ImageNet { get; } =
+        new(224, 0.875, "bicubic", [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+}
