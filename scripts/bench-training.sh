@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Side-by-side training (or inference) throughput: this project's libtorch binding vs PyTorch-Python eager,
+# same machine, same libtorch, same threads, alternating runs. Prints one markdown row per model with the ratio.
+# Usage: scripts/bench-training.sh [--inference] [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 2] [models...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=()
+while (($#)); do
+  case $1 in
+    --inference) mode=""; shift ;;
+    --batch-size) batch=$2; shift 2 ;;
+    --image-size) size=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) models+=("$1"); shift ;;
+  esac
+done
+((${#models[@]})) || models=(inceptionnext_atto inceptionnext_tiny)
+cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll benchmark --engine torch)
+last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
+echo "| model | mode | batch | size | threads | PyTorch eager img/s | InceptionNeXt.NET img/s | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
+for m in "${models[@]}"; do
+  iters=10; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
+  best_py=0; best_cs=0
+  for ((r = 0; r < rounds; r++)); do
+    py=$(/usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
+         --threads "$threads" --warmup 2 --iters "$iters" | last)
+    cs=$("${cli[@]}" --model "$m" --batch-size "$batch" --image-size "$size" $mode --threads "$threads" \
+         --warmup 2 --iters "$iters" | last)
+    best_py=$(awk -v a="$best_py" -v b="$py" 'BEGIN{print (b>a)?b:a}')
+    best_cs=$(awk -v a="$best_cs" -v b="$cs" 'BEGIN{print (b>a)?b:a}')
+  done
+  ratio=$(awk -v a="$best_cs" -v b="$best_py" 'BEGIN{printf "%.2f", a/b}')
+  label=inference; [[ -n $mode ]] && label=train
+  echo "| $m | $label | $batch | $size | $threads | $best_py | $best_cs | ${ratio}x |"
+done

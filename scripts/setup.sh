@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up of a fresh Debian machine: system packages, the OpenMP OpenBLAS,
+# the ONNX Runtime native library from npm, and a Release build (which compiles the libtorch shim).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  cmake g++ libtorch-dev            # training engine (CMake finds TorchConfig.cmake)
+  libopenblas0-openmp               # BLAS for libtorch's Linear layers; shares the OpenMP pool
+  python3-torch python3-numpy       # reference checks (parity tests, PyTorch benchmarks)
+  python3-onnx python3-pil          # reference checks for export and preprocessing
+  libturbojpeg0-dev libpng-dev      # image decoding
+)
+ORT_VERSION=1.30.0
+ORT_DIR=.cache/onnxruntime/$ORT_VERSION
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  [[ $p == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's libtorch takes BLAS from the libblas.so.3 alternative; the reference BLAS is ~30x slower.
+openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
+if [[ -e $openblas ]] && [[ $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3) != "$(readlink -f $openblas)" ]]; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO update-alternatives --quiet --set libblas.so.3-x86_64-linux-gnu "$openblas"
+fi
+
+# ONNX Runtime's native library ships inside the npm package; take only the Linux x64 file.
+if [[ ! -f $ORT_DIR/libonnxruntime.so.1 ]]; then
+  echo "setup: fetching libonnxruntime.so.1 from npm onnxruntime-node@$ORT_VERSION"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "onnxruntime-node@$ORT_VERSION" --silent >/dev/null 2>&1)
+  tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+  mkdir -p "$ORT_DIR"
+  mv "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ORT_DIR/"
+  rm -rf "$tmp"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Solution.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
