@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: set up, list the model zoo, then train inceptionnext_atto
-# on generated shapes and report its accuracy.
+# on generated stripe images (horizontal vs. vertical) and report its held-out accuracy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

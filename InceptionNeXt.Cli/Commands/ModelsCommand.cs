@@ -24,14 +24,14 @@ internal static class ModelsCommand
     }
 
     /// <summary>One row per variant. Models are built on the meta device: structure only, no weights allocated.</summary>
-    public static IEnumerable<(string Name, ModelFamily Family, long Parameters, double GMacs, int InputSize)> Describe(int? imageSize)
+    public static IEnumerable<(string Name, ModelFamily Family, long Parameters, double GMacs, int InputSize)> Describe(int? imageSize) =>
+        ModelRegistry.Names.Select(name => Describe(name, imageSize));
+
+    private static (string, ModelFamily, long, double, int) Describe(string name, int? imageSize)
     {
-        foreach (var name in ModelRegistry.Names)
-        {
-            using var meta = Torch.UseDefaultDevice(Device.Meta);
-            using var model = ModelRegistry.Create(name);
-            var size = imageSize ?? model.Config.Preprocessing.InputSize;
-            yield return (name, model.Config.Family, model.ParameterCount(), model.CountMacs(size, size) / 1e9, size);
-        }
+        using var meta = Torch.UseDefaultDevice(Device.Meta);
+        using var model = ModelRegistry.Create(name);
+        var size = imageSize ?? model.Config.Preprocessing.InputSize;
+        return (name, model.Config.Family, model.ParameterCount(), model.CountMacs(size, size) / 1e9, size);
     }
 }

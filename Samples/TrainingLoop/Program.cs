@@ -12,7 +12,7 @@ Torch.NumThreads = Environment.ProcessorCount;
 // Any registry name works; small images want a smaller stem stride.
 using var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 2, StemStride = 2 });
 using var optimizer = new AdamW(Optimizer.DecayGroups(model, weightDecay: 0.05), learningRate: 1e-3);
-var (images, labels) = SyntheticShapes.Generate(count: 256, size: 32, seed: 1);
+var (images, labels) = SyntheticStripes.Generate(count: 256, size: 32, seed: 1);
 
 for (var step = 0; step < 20; step++)
 {

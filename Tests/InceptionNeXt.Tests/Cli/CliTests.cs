@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace InceptionNeXt.Tests.Cli;
+
+/// <summary>The `inceptionnext` command line, run as a separate process like a user would.</summary>
+[TestClass]
+public sealed class CliTests
+{
+    private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("CLI timed out");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [TestMethod]
+    public void ModelsListsEveryVariantWithExactCounts()
+    {
+        var (code, stdout, stderr) = RunCli("models");
+        Assert.AreEqual(0, code, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(20, lines.Length, stdout); // header + 19 variants
+        StringAssert.Contains(lines.Single(l => l.StartsWith("inceptionnext_tiny ", StringComparison.Ordinal)), "28,055,680");
+        StringAssert.Contains(lines.Single(l => l.StartsWith("convnext_base ", StringComparison.Ordinal)), "88,591,464");
+        StringAssert.Contains(lines.Single(l => l.StartsWith("inceptionnext_atto ", StringComparison.Ordinal)), "0.50");
+    }
+
+    [TestMethod]
+    public void BenchmarkEndsWithThroughputLine()
+    {
+        var (code, stdout, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--engine", "torch", "--batch-size", "2",
+            "--image-size", "64", "--train", "--threads", "1", "--warmup", "1", "--iters", "2");
+        Assert.AreEqual(0, code, stderr);
+        var last = stdout.TrimEnd().Split('\n')[^1];
+        StringAssert.StartsWith(last, "throughput: ");
+        StringAssert.EndsWith(last, " img/s");
+        var value = double.Parse(last["throughput: ".Length..^" img/s".Length], CultureInfo.InvariantCulture);
+        Assert.IsTrue(value > 0, last);
+    }
+
+    [TestMethod]
+    public void BadArgumentsGiveOneClearErrorAndExitCode1()
+    {
+        var (code, _, stderr) = RunCli("benchmark", "--model", "resnet50", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "Unknown model 'resnet50'");
+        StringAssert.Contains(stderr, "inceptionnext_atto");
+
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--image-size", "16", "--iters", "1", "--warmup", "0");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "at least 32x32");
+
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--device", "cuda", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "CUDA");
+    }
+
+    [TestMethod]
+    public void DemoTrainsFromScratchToHighAccuracy()
+    {
+        var (code, stdout, stderr) = RunCli("demo", "--steps", "200", "--threads", "2");
+        Assert.AreEqual(0, code, stderr);
+        var line = stdout.Split('\n').Single(l => l.StartsWith("held-out accuracy: ", StringComparison.Ordinal));
+        var accuracy = double.Parse(line["held-out accuracy: ".Length..line.IndexOf('%')], CultureInfo.InvariantCulture);
+        Assert.IsTrue(accuracy >= 90, stdout);
+    }
+}
