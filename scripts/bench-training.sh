@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side training (or inference) throughput: this project's libtorch binding vs PyTorch-Python eager,
 # same machine, same libtorch, same threads, alternating runs. Prints one markdown row per model with the ratio.
-# Usage: scripts/bench-training.sh [--inference] [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 2] [models...]
+# Usage: scripts/bench-training.sh [--inference] [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 2]
+#                                  [--same-malloc] [models...]
+# --same-malloc runs PyTorch with the glibc thresholds our shim sets for itself (see Native/src/allocator.cpp),
+# to separate the allocator policy from the binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=()
+mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=(); pyenv=()
 while (($#)); do
   case $1 in
     --inference) mode=""; shift ;;
@@ -12,19 +15,21 @@ while (($#)); do
     --image-size) size=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --same-malloc) pyenv=(MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824); shift ;;
     *) models+=("$1"); shift ;;
   esac
 done
 ((${#models[@]})) || models=(inceptionnext_atto inceptionnext_tiny)
 cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll benchmark --engine torch)
 last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
-echo "| model | mode | batch | size | threads | PyTorch eager img/s | InceptionNeXt.NET img/s | ratio |"
+pylabel="PyTorch eager img/s"; ((${#pyenv[@]})) && pylabel="PyTorch eager (same malloc thresholds) img/s"
+echo "| model | mode | batch | size | threads | $pylabel | InceptionNeXt.NET img/s | ratio |"
 echo "|---|---|---|---|---|---|---|---|"
 for m in "${models[@]}"; do
   iters=10; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
   best_py=0; best_cs=0
   for ((r = 0; r < rounds; r++)); do
-    py=$(/usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
+    py=$(env "${pyenv[@]}" /usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
          --threads "$threads" --warmup 2 --iters "$iters" | last)
     cs=$("${cli[@]}" --model "$m" --batch-size "$batch" --image-size "$size" $mode --threads "$threads" \
          --warmup 2 --iters "$iters" | last)
