@@ -128,24 +128,17 @@ public static class Torch
     }
 
     /// <summary>Concatenates along <paramref name="dim"/>.</summary>
-    public static unsafe Tensor Cat(IReadOnlyList<Tensor> tensors, long dim)
-    {
-        var raw = Raw(tensors);
-        fixed (IntPtr* p = raw)
-        {
-            var result = Tensor.Wrap(TorchNative.ixt_cat(p, raw.Length, dim));
-            GC.KeepAlive(tensors);
-            return result;
-        }
-    }
+    public static unsafe Tensor Cat(IReadOnlyList<Tensor> tensors, long dim) => ListOp(tensors, dim, &TorchNative.ixt_cat);
 
     /// <summary>Stacks along a new dimension <paramref name="dim"/>.</summary>
-    public static unsafe Tensor Stack(IReadOnlyList<Tensor> tensors, long dim)
+    public static unsafe Tensor Stack(IReadOnlyList<Tensor> tensors, long dim) => ListOp(tensors, dim, &TorchNative.ixt_stack);
+
+    private static unsafe Tensor ListOp(IReadOnlyList<Tensor> tensors, long dim, delegate*<IntPtr*, int, long, TensorHandle> op)
     {
         var raw = Raw(tensors);
         fixed (IntPtr* p = raw)
         {
-            var result = Tensor.Wrap(TorchNative.ixt_stack(p, raw.Length, dim));
+            var result = Tensor.Wrap(op(p, raw.Length, dim));
             GC.KeepAlive(tensors);
             return result;
         }

@@ -90,31 +90,6 @@ public sealed class ConvNeXtBlock : Module
     }
 }
 
-/// <summary>One ConvNeXt stage: optional downsample (LayerNorm2d + 2x2 stride-2 conv) then blocks.</summary>
-public sealed class ConvNeXtStage : Module
-{
-    private readonly Module downsample;
-    private readonly Sequential blocks;
-
-    /// <summary>Creates the stage.</summary>
-    public ConvNeXtStage(int inChannels, int outChannels, bool downsampleInput, int depth, ModelConfig config, double mlpRatio,
-        double[] dropPathRates)
-    {
-        downsample = RegisterModule<Module>("downsample", downsampleInput
-            ? new Sequential(new LayerNorm2d(inChannels), new Conv2d(inChannels, outChannels, 2, 2))
-            : new Identity());
-        blocks = RegisterModule("blocks", new Sequential());
-        for (var i = 0; i < depth; i++) blocks.Append(new ConvNeXtBlock(outChannels, config, mlpRatio, dropPathRates[i]));
-    }
-
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        using var x = downsample.Forward(input);
-        return blocks.Forward(x);
-    }
-}
-
 /// <summary>ConvNeXt's head (timm's NormMlpClassifierHead): average pool, LayerNorm2d, flatten, dropout, fc.</summary>
 public sealed class NormClassifierHead : Module
 {
@@ -173,7 +148,11 @@ public sealed class ConvNeXtModel : ImageClassifier
         var previous = dims[0];
         for (var i = 0; i < dims.Length; i++)
         {
-            stages.Append(new ConvNeXtStage(previous, dims[i], i > 0, config.Depths[i], config, config.MlpRatios[i], rates[i]));
+            Module downsample = i > 0
+                ? new Sequential(new LayerNorm2d(previous), new Conv2d(previous, dims[i], 2, 2))
+                : new Identity();
+            var stage = i;
+            stages.Append(new Stage(downsample, rates[i].Select(rate => new ConvNeXtBlock(dims[stage], config, config.MlpRatios[stage], rate))));
             previous = dims[i];
         }
         RegisterModule("norm_pre", new Identity());

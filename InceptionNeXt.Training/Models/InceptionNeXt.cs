@@ -75,31 +75,6 @@ public sealed class MetaNeXtBlock : Module
     }
 }
 
-/// <summary>One resolution stage: optional downsample (BatchNorm + 2x2 stride-2 conv) then blocks.</summary>
-public sealed class MetaNeXtStage : Module
-{
-    private readonly Module downsample;
-    private readonly Sequential blocks;
-
-    /// <summary>Creates the stage.</summary>
-    public MetaNeXtStage(int inChannels, int outChannels, bool downsampleInput, int depth, ModelConfig config, double mlpRatio,
-        double[] dropPathRates)
-    {
-        downsample = RegisterModule<Module>("downsample", downsampleInput
-            ? new Sequential(new BatchNorm2d(inChannels), new Conv2d(inChannels, outChannels, 2, 2))
-            : new Identity());
-        blocks = RegisterModule("blocks", new Sequential());
-        for (var i = 0; i < depth; i++) blocks.Append(new MetaNeXtBlock(outChannels, config, mlpRatio, dropPathRates[i]));
-    }
-
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        using var x = downsample.Forward(input);
-        return blocks.Forward(x);
-    }
-}
-
 /// <summary>InceptionNeXt's head: average pool, fc1 (3x), GELU, LayerNorm, dropout, fc2.</summary>
 public sealed class MlpClassifierHead : Module
 {
@@ -163,7 +138,11 @@ public sealed class InceptionNeXtModel : ImageClassifier
         var previous = dims[0];
         for (var i = 0; i < dims.Length; i++)
         {
-            stages.Append(new MetaNeXtStage(previous, dims[i], i > 0, config.Depths[i], config, config.MlpRatios[i], rates[i]));
+            Module downsample = i > 0
+                ? new Sequential(new BatchNorm2d(previous), new Conv2d(previous, dims[i], 2, 2))
+                : new Identity();
+            var stage = i;
+            stages.Append(new Stage(downsample, rates[i].Select(rate => new MetaNeXtBlock(dims[stage], config, config.MlpRatios[stage], rate))));
             previous = dims[i];
         }
         head = RegisterModule("head", new MlpClassifierHead(dims[^1], config.NumClasses, 3, config.DropRate));
