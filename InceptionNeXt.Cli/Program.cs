@@ -5,5 +5,6 @@ using InceptionNeXt.Cli.Commands;
 var root = new RootCommand("InceptionNeXt for .NET: train, export and run InceptionNeXt / ConvNeXt image classifiers.");
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Modules;
 
@@ -33,6 +34,15 @@ public sealed class PartialConv2d : Module
         {
             foreach (var p in parts) p.Dispose();
         }
+    }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        if (splits[0] == 0) return conv.ExportOnnx(graph, input);
+        var parts = graph.AddNode("Split", [input, graph.AddInt64Initializer("split_sizes", splits)], ["identity", "partial"],
+            OnnxAttribute.Int("axis", 1));
+        return graph.AddNode("Concat", [parts[0], conv.ExportOnnx(graph, parts[1])], "partial_conv", OnnxAttribute.Int("axis", 1));
     }
 }
 
@@ -88,6 +98,22 @@ public sealed class ConvNeXtBlock : Module
             return dropped.Add(input);
         }
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var x = convDw.ExportOnnx(graph, input);
+        string y;
+        if (convMlp) y = mlp.ExportOnnx(graph, norm.ExportOnnx(graph, x));
+        else
+        {
+            var nhwc = graph.AddNode("Transpose", [x], "nhwc", OnnxAttribute.Ints("perm", 0, 2, 3, 1));
+            var m = mlp.ExportOnnx(graph, norm.ExportOnnx(graph, nhwc));
+            y = graph.AddNode("Transpose", [m], "nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2));
+        }
+        var scaled = graph.AddNode("Mul", [y, graph.AddInitializer("gamma", gamma.ToFloatArray(), gamma.Numel, 1, 1)], "layer_scale");
+        return graph.AddNode("Add", [scaled, input], "residual");
+    }
 }
 
 /// <summary>ConvNeXt's head (timm's NormMlpClassifierHead): average pool, LayerNorm2d, flatten, dropout, fc.</summary>
@@ -123,6 +149,14 @@ public sealed class NormClassifierHead : Module
         using var flat = n.Flatten(1);
         using var d = drop.Forward(flat);
         return preLogits ? d.Alias() : fc.Forward(d);
+    }
+
+    /// <summary>Exports the head from the pooled (N, C) features; returns the pre-logits and logits values.</summary>
+    public (string PreLogits, string Logits) ExportHead(OnnxGraph graph, string pooled)
+    {
+        // On the flattened (N, C) vector the channel LayerNorm is a plain last-dimension LayerNorm.
+        var preLogits = norm.ExportLastDim(graph, pooled);
+        return (preLogits, fc.ExportOnnx(graph, preLogits));
     }
 }
 
@@ -179,6 +213,15 @@ public sealed class ConvNeXtModel : ImageClassifier
 
     /// <inheritdoc/>
     protected override Module ReplaceClassifier(int numClasses) => head.ResetClassifier(numClasses);
+
+    /// <inheritdoc/>
+    public override (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input)
+    {
+        var map = stages.ExportOnnx(graph, stem.ExportOnnx(graph, input));
+        var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
+        var (preLogits, logits) = head.ExportHead(graph, pooled);
+        return (pooled, preLogits, logits);
+    }
 
     /// <inheritdoc/>
     public override long CountMacs(int height, int width)

@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Modules;
 
@@ -44,6 +45,12 @@ public abstract class ImageClassifier : Module
         using var features = ForwardFeatures(input);
         return ForwardHead(features);
     }
+
+    /// <summary>
+    /// Adds the eval-mode network to an ONNX graph: returns the pooled backbone features (N, C), the head's
+    /// pre-logits and the logits.
+    /// </summary>
+    public abstract (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input);
 
     /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> outputs.</summary>
     public void ResetClassifier(int numClasses)

@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Modules;
 
@@ -40,6 +41,23 @@ public sealed class InceptionDWConv2d : Module
             foreach (var p in parts) p.Dispose();
         }
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        // A zero-width identity part (branch ratio 1/3) is left out of Split/Concat.
+        var hasIdentity = splits[0] > 0;
+        long[] sizes = hasIdentity ? splits : splits[1..];
+        var parts = graph.AddNode("Split", [input, graph.AddInt64Initializer("split_sizes", sizes)],
+            sizes.Select((_, i) => $"mixer_part{i}").ToArray(), OnnxAttribute.Int("axis", 1));
+        var offset = hasIdentity ? 1 : 0;
+        var outputs = new List<string>();
+        if (hasIdentity) outputs.Add(parts[0]);
+        outputs.Add(dwconvHw.ExportOnnx(graph, parts[offset]));
+        outputs.Add(dwconvW.ExportOnnx(graph, parts[offset + 1]));
+        outputs.Add(dwconvH.ExportOnnx(graph, parts[offset + 2]));
+        return graph.AddNode("Concat", outputs, "mixer", OnnxAttribute.Int("axis", 1));
+    }
 }
 
 /// <summary>MetaNeXt block: token mixer, BatchNorm, conv MLP, layer scale, drop path, residual.</summary>
@@ -72,6 +90,15 @@ public sealed class MetaNeXtBlock : Module
         if (dropPath is null) return scaled.Add(input);
         using var dropped = dropPath.Forward(scaled);
         return dropped.Add(input);
+    }
+
+    /// <summary>Exported with the BatchNorm folded into mlp.fc1 and the layer scale as one Mul.</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var mixed = tokenMixer.ExportOnnx(graph, input);
+        var y = mlp.ExportOnnx(graph, mixed, norm);
+        var scaled = graph.AddNode("Mul", [y, graph.AddInitializer("gamma", gamma.ToFloatArray(), gamma.Numel, 1, 1)], "layer_scale");
+        return graph.AddNode("Add", [scaled, input], "residual");
     }
 }
 
@@ -113,6 +140,14 @@ public sealed class MlpClassifierHead : Module
         using var n = norm.Forward(a);
         using var d = drop.Forward(n);
         return preLogits ? d.Alias() : fc2.Forward(d);
+    }
+
+    /// <summary>Exports the head; returns the pre-logits and logits values.</summary>
+    public (string PreLogits, string Logits) ExportHead(OnnxGraph graph, string pooled)
+    {
+        var hidden = GELU.Export(graph, fc1.ExportOnnx(graph, pooled));
+        var preLogits = norm.ExportOnnx(graph, hidden);
+        return (preLogits, fc2.ExportOnnx(graph, preLogits));
     }
 }
 
@@ -168,6 +203,15 @@ public sealed class InceptionNeXtModel : ImageClassifier
 
     /// <inheritdoc/>
     protected override Module ReplaceClassifier(int numClasses) => head.ResetClassifier(numClasses);
+
+    /// <inheritdoc/>
+    public override (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input)
+    {
+        var map = stages.ExportOnnx(graph, stem.ExportOnnx(graph, input));
+        var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
+        var (preLogits, logits) = head.ExportHead(graph, pooled);
+        return (pooled, preLogits, logits);
+    }
 
     /// <inheritdoc/>
     public override long CountMacs(int height, int width)

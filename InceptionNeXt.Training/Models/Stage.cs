@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Modules;
 
@@ -22,4 +23,8 @@ public sealed class Stage : Module
         using var x = downsample.Forward(input);
         return blocks.Forward(x);
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) =>
+        blocks.ExportOnnx(graph, downsample.ExportOnnx(graph, input));
 }

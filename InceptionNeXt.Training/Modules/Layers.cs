@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 
 namespace InceptionNeXt.Training.Modules;
@@ -52,6 +53,23 @@ public sealed class Conv2d : Module
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, (1, 1), Groups);
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) =>
+        ExportOnnx(graph, input, Weight.ToFloatArray(), Bias?.ToFloatArray());
+
+    /// <summary>Exports the convolution with replacement weights (e.g. with a BatchNorm folded in).</summary>
+    public string ExportOnnx(OnnxGraph graph, string input, float[] weight, float[]? bias)
+    {
+        var inputs = new List<string> { input, graph.AddInitializer("conv_weight", weight, OutChannels, InChannels / Groups, Kernel.H, Kernel.W) };
+        if (bias is not null) inputs.Add(graph.AddInitializer("conv_bias", bias, OutChannels));
+        return graph.AddNode("Conv", inputs, "conv",
+            OnnxAttribute.Ints("kernel_shape", Kernel.H, Kernel.W),
+            OnnxAttribute.Ints("strides", Stride.H, Stride.W),
+            OnnxAttribute.Ints("pads", Padding.H, Padding.W, Padding.H, Padding.W),
+            OnnxAttribute.Ints("dilations", 1, 1),
+            OnnxAttribute.Int("group", Groups));
+    }
 }
 
 /// <summary>y = x W^T + b over the last dimension.</summary>
@@ -84,6 +102,19 @@ public sealed class Linear : Module
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+
+    /// <summary>Exported as MatMul with the transposed weight plus Add (ONNX Runtime fuses both; works for any rank).</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var weight = Weight.ToFloatArray();
+        var transposed = new float[weight.Length];
+        for (var o = 0; o < OutFeatures; o++)
+            for (var i = 0; i < InFeatures; i++)
+                transposed[i * OutFeatures + o] = weight[o * InFeatures + i];
+        var product = graph.AddNode("MatMul", [input, graph.AddInitializer("linear_weight_t", transposed, InFeatures, OutFeatures)], "matmul");
+        if (Bias is null) return product;
+        return graph.AddNode("Add", [product, graph.AddInitializer("linear_bias", Bias.ToFloatArray(), OutFeatures)], "linear");
+    }
 }
 
 /// <summary>Batch normalisation over channels of NCHW input, with running statistics.</summary>
@@ -127,6 +158,14 @@ public sealed class BatchNorm2d : Module
         if (IsTraining) NumBatchesTracked.AddInPlace(1);
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
     }
+
+    /// <summary>Exported (when no neighbouring conv absorbs it) as a per-channel Mul and Add.</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var (scale, shift) = BatchNormFolding.ScaleShift(this);
+        var scaled = graph.AddNode("Mul", [input, graph.AddInitializer("bn_scale", scale, Features, 1, 1)], "bn_mul");
+        return graph.AddNode("Add", [scaled, graph.AddInitializer("bn_shift", shift, Features, 1, 1)], "bn");
+    }
 }
 
 /// <summary>Layer normalisation over the last dimension (channels-last input).</summary>
@@ -152,6 +191,15 @@ public class LayerNorm : Module
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, [Features], Weight, Bias, Eps);
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) => ExportLastDim(graph, input);
+
+    /// <summary>Exports a LayerNormalization over the last dimension.</summary>
+    public string ExportLastDim(OnnxGraph graph, string input) =>
+        graph.AddNode("LayerNormalization",
+            [input, graph.AddInitializer("ln_weight", Weight.ToFloatArray(), Features), graph.AddInitializer("ln_bias", Bias.ToFloatArray(), Features)],
+            "layernorm", OnnxAttribute.Int("axis", -1), OnnxAttribute.Float("epsilon", (float)Eps));
 }
 
 /// <summary>Layer normalisation over channels of NCHW input (timm's LayerNorm2d: permute, normalise, permute back).</summary>
@@ -167,6 +215,13 @@ public sealed class LayerNorm2d : LayerNorm
         using var normed = base.Forward(nhwc);
         return normed.Permute(0, 3, 1, 2);
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var nhwc = graph.AddNode("Transpose", [input], "nhwc", OnnxAttribute.Ints("perm", 0, 2, 3, 1));
+        return graph.AddNode("Transpose", [ExportLastDim(graph, nhwc)], "nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2));
+    }
 }
 
 /// <summary>GELU activation (exact erf form).</summary>
@@ -174,6 +229,21 @@ public sealed class GELU : Module
 {
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.Gelu(input);
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) => Export(graph, input);
+
+    /// <summary>
+    /// Exact GELU in the form ONNX Runtime's GeluFusion recognises: x * 0.5 * (1 + erf(x / sqrt(2))).
+    /// </summary>
+    public static string Export(OnnxGraph graph, string input)
+    {
+        var scaled = graph.AddNode("Div", [input, graph.Scalar(1.4142135381698608f, "sqrt2")], "gelu_div");
+        var erf = graph.AddNode("Erf", [scaled], "gelu_erf");
+        var shifted = graph.AddNode("Add", [erf, graph.Scalar(1f, "one")], "gelu_add");
+        var product = graph.AddNode("Mul", [input, shifted], "gelu_mul");
+        return graph.AddNode("Mul", [product, graph.Scalar(0.5f, "half")], "gelu");
+    }
 }
 
 /// <summary>Returns its input (a new reference to the same tensor).</summary>
@@ -181,6 +251,9 @@ public sealed class Identity : Module
 {
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => input.Alias();
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) => input;
 }
 
 /// <summary>Element dropout in training mode.</summary>
@@ -199,6 +272,9 @@ public sealed class Dropout : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) =>
         IsTraining && P > 0 ? Functional.Dropout(input, P, true) : input.Alias();
+
+    /// <summary>Identity at inference.</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input) => input;
 }
 
 /// <summary>Stochastic depth: drops whole samples of a residual branch in training (timm's DropPath, scaled by keep).</summary>
@@ -226,6 +302,9 @@ public sealed class DropPath : Module
         using var scaled = mask.Div(keep);
         return input.Mul(scaled);
     }
+
+    /// <summary>Identity at inference.</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input) => input;
 }
 
 /// <summary>Children applied in order; named "0", "1", ... as in torch.nn.Sequential.</summary>
@@ -262,6 +341,29 @@ public sealed class Sequential : Module
             var next = layer.Forward(x);
             x.Dispose();
             x = next;
+        }
+        return x;
+    }
+
+    /// <summary>Exports the chain, folding each BatchNorm into the adjacent convolution (after a conv, or before an unpadded one).</summary>
+    public override string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var x = input;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is Conv2d conv && i + 1 < layers.Count && layers[i + 1] is BatchNorm2d after)
+            {
+                var (w, b) = BatchNormFolding.FoldAfter(conv, after);
+                x = conv.ExportOnnx(graph, x, w, b);
+                i++;
+            }
+            else if (layers[i] is BatchNorm2d before && i + 1 < layers.Count && layers[i + 1] is Conv2d { Padding: (0, 0), Groups: 1 } next)
+            {
+                var (w, b) = BatchNormFolding.FoldBefore(before, next);
+                x = next.ExportOnnx(graph, x, w, b);
+                i++;
+            }
+            else x = layers[i].ExportOnnx(graph, x);
         }
         return x;
     }

@@ -1,3 +1,4 @@
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 
 namespace InceptionNeXt.Training.Modules;
@@ -27,6 +28,24 @@ public sealed class ConvMlp : Module
         using var d = drop.Forward(a);
         return fc2.Forward(d);
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) => ExportOnnx(graph, input, null);
+
+    /// <summary>Exports the MLP; a preceding eval-mode BatchNorm is folded into fc1 (a 1x1 conv, so exactly).</summary>
+    public string ExportOnnx(OnnxGraph graph, string input, BatchNorm2d? precedingNorm)
+    {
+        var hidden = precedingNorm is null
+            ? fc1.ExportOnnx(graph, input)
+            : FoldedFc1(graph, input, precedingNorm);
+        return fc2.ExportOnnx(graph, GELU.Export(graph, hidden));
+    }
+
+    private string FoldedFc1(OnnxGraph graph, string input, BatchNorm2d norm)
+    {
+        var (w, b) = BatchNormFolding.FoldBefore(norm, fc1);
+        return fc1.ExportOnnx(graph, input, w, b);
+    }
 }
 
 /// <summary>Two-layer MLP with linear layers on channels-last input (timm's Mlp: <c>fc1</c>, <c>act</c>, <c>fc2</c>).</summary>
@@ -54,4 +73,8 @@ public sealed class Mlp : Module
         using var d = drop.Forward(a);
         return fc2.Forward(d);
     }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraph graph, string input) =>
+        fc2.ExportOnnx(graph, GELU.Export(graph, fc1.ExportOnnx(graph, input)));
 }

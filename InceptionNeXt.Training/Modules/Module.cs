@@ -1,4 +1,5 @@
 using InceptionNeXt.Training.Checkpoints;
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 
 namespace InceptionNeXt.Training.Modules;
@@ -19,6 +20,14 @@ public abstract class Module : IDisposable
 
     /// <summary>Runs the layer.</summary>
     public abstract Tensor Forward(Tensor input);
+
+    /// <summary>
+    /// Adds this layer, with eval-mode semantics and its current weights, to an ONNX graph; returns the name of
+    /// its output value.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no ONNX form.</exception>
+    public virtual string ExportOnnx(OnnxGraph graph, string input) =>
+        throw new NotSupportedException($"{GetType().Name} cannot be exported to ONNX.");
 
     /// <summary>Registers a parameter (null keeps the slot, as PyTorch does for bias=False).</summary>
     protected Parameter? RegisterParameter(string name, Parameter? parameter)

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using InceptionNeXt.Training.Checkpoints;
+using InceptionNeXt.Training.Models;
+
+namespace InceptionNeXt.Training.Export;
+
+/// <summary>How to export a model to ONNX.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>Default-domain opset (17 or newer).</summary>
+    public int Opset { get; init; } = 17;
+
+    /// <summary>Square input side; the variant's default input size when null.</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>
+    /// Put /255 and per-channel mean/std inside the graph: the input is then float32 RGB NCHW pixels in 0..255
+    /// (what ML.NET's ExtractPixels produces), otherwise already-normalised pixels.
+    /// </summary>
+    public bool EmbedPreprocessing { get; init; }
+
+    /// <summary>Also output <c>pre_logits</c> (the head's features after its norm).</summary>
+    public bool IncludePreLogits { get; init; }
+
+    /// <summary>Class labels stored in the metadata (one per classifier output).</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>Evaluation preprocessing stored in the metadata (and embedded on request); the variant's own when null.</summary>
+    public PreprocessingConfig? Preprocessing { get; init; }
+}
+
+/// <summary>
+/// Writes zoo models as ONNX (opset 17, dynamic batch): BatchNorm folded into the neighbouring convolutions,
+/// exact GELU in the erf form ONNX Runtime fuses, outputs <c>logits</c>, <c>features</c> and optionally
+/// <c>pre_logits</c>, with the preprocessing and labels in the metadata.
+/// </summary>
+public static class OnnxExporter
+{
+    /// <summary>Name of the graph input.</summary>
+    public const string InputName = "input";
+
+    /// <summary>Serialises <paramref name="model"/> (its current weights, eval semantics) to ONNX bytes.</summary>
+    public static byte[] Export(ImageClassifier model, OnnxExportOptions? options = null)
+    {
+        options ??= new OnnxExportOptions();
+        var config = model.Config;
+        var pre = options.Preprocessing ?? config.Preprocessing;
+        var size = options.ImageSize ?? pre.InputSize;
+        if (size < config.MinInputSize)
+            throw new ArgumentException($"--image-size {size} is below the {config.MinInputSize} px that {config.Name} needs.");
+        if (options.Labels is { } labels && labels.Count != config.NumClasses)
+            throw new ArgumentException($"{labels.Count} labels were given for a model with {config.NumClasses} classes.");
+        if (pre.Mean.Length != config.InChannels || pre.Std.Length != config.InChannels)
+            throw new ArgumentException($"mean/std need {config.InChannels} values, one per input channel.");
+
+        var graph = new OnnxGraph(options.Opset);
+        var x = graph.AddInput(InputName, "batch", config.InChannels, size, size);
+        if (options.EmbedPreprocessing) x = EmbedNormalisation(graph, x, pre);
+        var (features, preLogits, logits) = model.ExportOnnxGraph(graph, x);
+        if (config.NumClasses > 0) graph.AddOutput("logits", logits, "batch", config.NumClasses);
+        graph.AddOutput("features", features, "batch", model.NumFeatures);
+        if (options.IncludePreLogits) graph.AddOutput("pre_logits", preLogits, "batch", model.PreLogitsSize);
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["model_name"] = config.Name,
+            ["model_config"] = config.ToJson(),
+            ["num_classes"] = Invariant(config.NumClasses),
+            ["input_size"] = Invariant(size),
+            ["mean"] = JsonSerializer.Serialize(pre.Mean),
+            ["std"] = JsonSerializer.Serialize(pre.Std),
+            ["crop_pct"] = Invariant(pre.CropPct),
+            ["interpolation"] = pre.Interpolation,
+            ["input_format"] = options.EmbedPreprocessing ? "rgb_0_255_nchw" : "normalized_nchw",
+        };
+        if (options.Labels is not null) metadata["labels"] = JsonSerializer.Serialize(options.Labels);
+        var version = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0";
+        return graph.ToModelBytes(metadata, version, $"{config.Name} exported by InceptionNeXt.NET");
+    }
+
+    /// <summary>Exports to a file (written atomically: a failure never leaves a partial file).</summary>
+    public static void Export(ImageClassifier model, string path, OnnxExportOptions? options = null)
+    {
+        var bytes = Export(model, options);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>
+    /// Exports a zoo variant, with the weights of a checkpoint when <paramref name="weightsPath"/> is given (class count
+    /// taken from it unless <paramref name="numClasses"/> is set) or freshly initialised otherwise.
+    /// </summary>
+    public static void Export(string modelName, string? weightsPath, string outputPath, OnnxExportOptions? options = null,
+        int? numClasses = null)
+    {
+        using var model = weightsPath is null
+            ? ModelRegistry.Create(modelName, c => c with { NumClasses = numClasses ?? c.NumClasses })
+            : PretrainedWeights.Create(modelName, weightsPath, numClasses);
+        Export(model, outputPath, options);
+    }
+
+    // (x / 255 - mean) / std == x * (1 / (255 std)) + (-mean / std), per channel.
+    private static string EmbedNormalisation(OnnxGraph graph, string input, PreprocessingConfig pre)
+    {
+        var channels = pre.Mean.Length;
+        var scale = new float[channels];
+        var shift = new float[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            scale[c] = 1f / (255f * pre.Std[c]);
+            shift[c] = -pre.Mean[c] / pre.Std[c];
+        }
+        var scaled = graph.AddNode("Mul", [input, graph.AddInitializer("pixel_scale", scale, channels, 1, 1)], "pixels_scaled");
+        return graph.AddNode("Add", [scaled, graph.AddInitializer("pixel_shift", shift, channels, 1, 1)], "pixels_normalized");
+    }
+
+    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+}
