@@ -1,0 +1,25 @@
+// onnxruntime-node throughput on an .onnx file, for side-by-side comparison with `inceptionnext benchmark --engine onnx`.
+// Usage: node ort_node_bench.js MODEL.onnx BATCH SIZE THREADS [WARMUP] [ITERS]; last line `throughput: X img/s`.
+const path = require('path');
+const ort = require(path.join(__dirname, '../../.cache/ort-node/node_modules/onnxruntime-node'));
+
+async function main() {
+  const [model, batch, size, threads, warmup = '3', iters = '10'] = process.argv.slice(2);
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: Number(threads),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  const shape = [Number(batch), 3, Number(size), Number(size)];
+  const data = new Float32Array(shape.reduce((a, b) => a * b));
+  for (let i = 0; i < data.length; i++) data[i] = Math.random() * 2 - 1;
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  for (let i = 0; i < Number(warmup); i++) await session.run(feeds);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < Number(iters); i++) await session.run(feeds);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  console.log(`onnxruntime-node ${ort.env.versions.common} model=${path.basename(model)} batch=${batch} size=${size} threads=${threads}`);
+  console.log(`throughput: ${(Number(batch) * Number(iters) / seconds).toFixed(2)} img/s`);
+}
+main().catch(e => { console.error(`error: ${e.message}`); process.exit(1); });
