@@ -1,0 +1,75 @@
+using InceptionNeXt.ML.OnnxRuntime;
+using InceptionNeXt.Training.Export;
+using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Models;
+
+namespace InceptionNeXt.Tests.Export;
+
+/// <summary>Exported graphs run by ONNX Runtime give libtorch's logits, features and pre-logits (1e-4 abs).</summary>
+[TestClass]
+public sealed class OnnxRuntimeParityTests
+{
+    private const float Tolerance = 1e-4f;
+
+    [TestMethod]
+    [DynamicData(nameof(OnnxExportTests.SmallModels), typeof(OnnxExportTests))]
+    public void OrtOutputsEqualLibtorch(ModelConfig config) => AssertParity(config, embedPreprocessing: false);
+
+    [TestMethod]
+    public void EmbeddedPreprocessingTakesRawPixels()
+    {
+        AssertParity(ModelRegistry.GetConfig("inceptionnext_atto") with { NumClasses = 6 }, embedPreprocessing: true);
+        AssertParity(ModelRegistry.GetConfig("convnext_atto") with { NumClasses = 6 }, embedPreprocessing: true);
+    }
+
+    private static void AssertParity(ModelConfig config, bool embedPreprocessing)
+    {
+        const int size = 64, batch = 3;
+        Torch.NumThreads = 2;
+        Torch.ManualSeed(5);
+        using var model = ModelRegistry.Create(config);
+        // Non-trivial BN statistics and layer scales, so folding and scaling are really exercised.
+        foreach (var (name, t) in model.NamedStateTensors())
+        {
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) Init.Normal(t, 0, 0.2);
+            else if (name.EndsWith("running_var", StringComparison.Ordinal)) Init.Uniform(t, 0.5, 2);
+            else if (name.EndsWith(".gamma", StringComparison.Ordinal)) Init.Normal(t, 0, 0.5);
+        }
+        model.Eval();
+        var bytes = OnnxExporter.Export(model, new OnnxExportOptions
+        {
+            ImageSize = size, IncludePreLogits = true, EmbedPreprocessing = embedPreprocessing,
+        });
+
+        using var noGrad = Torch.NoGrad();
+        using var pixels = Torch.Rand([batch, 3, size, size]) * 255.0;
+        var pre = config.Preprocessing;
+        using var mean = Torch.FromArray(pre.Mean, [1, 3, 1, 1]);
+        using var std = Torch.FromArray(pre.Std, [1, 3, 1, 1]);
+        using var scaled = pixels / 255.0;
+        using var centred = scaled - mean;
+        using var normalised = centred / std;
+        using var map = model.ForwardFeatures(normalised);
+        using var features = map.Mean([2, 3]);
+        using var preLogits = model.ForwardHead(map, preLogits: true);
+        using var logits = model.ForwardHead(map);
+
+        using var session = new InferenceSession(bytes);
+        var feed = (embedPreprocessing ? pixels : normalised).ToFloatArray();
+        using var input = OrtTensor.Create(feed, batch, 3, size, size);
+        using var results = session.Run([new NamedTensor("input", input)]);
+        AssertClose(logits, results["logits"], $"{config.Name} logits");
+        AssertClose(features, results["features"], $"{config.Name} features");
+        AssertClose(preLogits, results["pre_logits"], $"{config.Name} pre_logits");
+    }
+
+    private static void AssertClose(Tensor expected, OrtTensor actual, string what)
+    {
+        CollectionAssert.AreEqual(expected.Shape, actual.Shape.ToArray(), $"{what}: shape");
+        var e = expected.ToFloatArray();
+        var a = actual.GetSpan<float>();
+        var worst = 0f;
+        for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
+        Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3}");
+    }
+}
