@@ -6,5 +6,6 @@ var root = new RootCommand("InceptionNeXt for .NET: train, export and run Incept
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using InceptionNeXt.ML.Benchmarks;
 using InceptionNeXt.Training.Benchmarks;
+using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Models;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -10,8 +13,9 @@ internal static class BenchmarkCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model name from `inceptionnext models`", Required = true };
-        var engine = new Option<string>("--engine") { Description = "torch (libtorch eager)", DefaultValueFactory = _ => "torch" };
+        var model = new Option<string>("--model") { Description = "Model name from `inceptionnext models`, or an .onnx file (onnx engine)", Required = true };
+        var engine = new Option<string>("--engine") { Description = "torch (libtorch eager) or onnx (ONNX Runtime)", DefaultValueFactory = _ => "torch" };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "onnx engine: time decode + preprocess + inference over this folder's images" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--image-size") { Description = "Square input side", DefaultValueFactory = _ => 224 };
         var train = new Option<bool>("--train") { Description = "Measure training steps (forward, loss, backward, AdamW)" };
@@ -23,20 +27,60 @@ internal static class BenchmarkCommand
         var channelsLast = new Option<bool>("--channels-last") { Description = "NHWC-strided input" };
         var command = new Command("benchmark", "Measure inference or training throughput.")
         {
-            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast,
+            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast, images,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var engineName = parse.GetValue(engine)!;
-            if (engineName != "torch")
-                throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch.");
-            var result = TorchBenchmark.Run(new TorchBenchmarkOptions(
-                parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
-                parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), Device.Parse(parse.GetValue(device)!),
-                parse.GetValue(channelsLast)), Console.WriteLine);
+            var deviceValue = Device.Parse(parse.GetValue(device)!);
+            BenchmarkResult result;
+            if (engineName == "torch")
+            {
+                result = TorchBenchmark.Run(new TorchBenchmarkOptions(
+                    parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue,
+                    parse.GetValue(channelsLast)), Console.WriteLine);
+            }
+            else if (engineName == "onnx")
+            {
+                if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
+                result = RunOnnx(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(threads),
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue.Type == DeviceType.Cuda,
+                    parse.GetValue(images));
+            }
+            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
             Console.WriteLine($"throughput: {result.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             return 0;
         }));
         return command;
+    }
+
+    // An .onnx file is used as it is; a zoo name is exported (fresh weights) to a temporary file at the requested size.
+    private static BenchmarkResult RunOnnx(string model, int batch, int size, int threads, int warmup, int iters, int classes, bool cuda,
+        DirectoryInfo? images)
+    {
+        var path = model;
+        string? temporary = null;
+        if (!model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            temporary = Path.Combine(Path.GetTempPath(), $"inceptionnext-bench-{Guid.NewGuid():N}.onnx");
+            using var net = ModelRegistry.Create(model, c => c with { NumClasses = classes });
+            OnnxExporter.Export(net, temporary, new OnnxExportOptions { ImageSize = size });
+            path = temporary;
+        }
+        else if (!File.Exists(model)) throw new FileNotFoundException($"--model {model} does not exist.");
+        try
+        {
+            if (images is not null)
+            {
+                if (!images.Exists) throw new DirectoryNotFoundException($"--images {images.FullName} does not exist.");
+                return OnnxBenchmark.EndToEnd(path, images.FullName, batch, threads, batch * iters, cuda, Console.WriteLine);
+            }
+            return OnnxBenchmark.ModelOnly(path, batch, threads, warmup, iters, cuda, Console.WriteLine);
+        }
+        finally
+        {
+            if (temporary is not null) File.Delete(temporary);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using InceptionNeXt.ML.Benchmarks;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Models;
 using InceptionNeXt.Training.Optim;
@@ -18,15 +19,6 @@ namespace InceptionNeXt.Training.Benchmarks;
 /// <param name="ChannelsLast">Feed NHWC-strided input (can be faster on some devices).</param>
 public sealed record TorchBenchmarkOptions(string Model, int BatchSize, int ImageSize, bool Train, int Threads, int Warmup = 3,
     int Iterations = 10, int NumClasses = 1000, Device? Device = null, bool ChannelsLast = false);
-
-/// <summary>A measured throughput.</summary>
-/// <param name="Images">Images processed in the timed steps.</param>
-/// <param name="Seconds">Wall time of the timed steps.</param>
-public sealed record BenchmarkResult(long Images, double Seconds)
-{
-    /// <summary>Images per second.</summary>
-    public double ImagesPerSecond => Images / Seconds;
-}
 
 /// <summary>Measures inference or training throughput of a zoo model on libtorch, the same loop as tools/reference/bench_torch.py.</summary>
 public static class TorchBenchmark

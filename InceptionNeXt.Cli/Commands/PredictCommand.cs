@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using InceptionNeXt.ML.Inference;
+
+namespace InceptionNeXt.Cli.Commands;
+
+/// <summary>
+/// <c>inceptionnext predict</c>: one line per image, <c>path TAB label TAB probability</c> (k pairs with --top k).
+/// Unreadable files are reported on stderr with the reason; the rest are still classified; exit code 2 if any failed.
+/// </summary>
+internal static class PredictCommand
+{
+    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
+
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "Exported .onnx model", Required = true };
+        var top = new Option<int>("--top") { Description = "Classes per image", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call", DefaultValueFactory = _ => 16 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = all cores)" };
+        var cuda = new Option<bool>("--cuda") { Description = "Use ONNX Runtime's CUDA execution provider" };
+        var inputs = new Argument<string[]>("IMAGE_OR_DIR") { Description = "Image files or folders (searched recursively for .jpg/.jpeg/.png)", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("predict", "Classify images with an exported ONNX model.") { model, top, batch, threads, cuda, inputs };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var modelFile = parse.GetValue(model)!;
+            if (!modelFile.Exists) throw new FileNotFoundException($"--model {modelFile.FullName} does not exist.");
+            var k = parse.GetValue(top);
+            if (k < 1) throw new ArgumentException("--top must be at least 1.");
+            var failures = 0;
+            var files = new List<string>();
+            foreach (var input in parse.GetValue(inputs)!)
+            {
+                if (Directory.Exists(input))
+                    files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                        .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                        .Order(StringComparer.Ordinal));
+                else if (File.Exists(input)) files.Add(input);
+                else
+                {
+                    Console.Error.WriteLine($"{input}: no such file or directory");
+                    failures++;
+                }
+            }
+            using var classifier = new OnnxImageClassifier(modelFile.FullName, new InferenceOptions
+            {
+                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), UseCuda = parse.GetValue(cuda),
+            });
+            var output = new StringBuilder();
+            foreach (var result in classifier.ClassifyMany(files.Select(ImageInput.FromFile), k))
+            {
+                if (!result.Succeeded)
+                {
+                    var reason = result.Error!.Message;
+                    Console.Error.WriteLine(reason.StartsWith(result.Source, StringComparison.Ordinal) ? reason : $"{result.Source}: {reason}");
+                    failures++;
+                    continue;
+                }
+                output.Clear().Append(result.Source);
+                foreach (var p in result.Predictions)
+                    output.Append('\t').Append(p.Label).Append('\t').Append(p.Probability.ToString("F4", CultureInfo.InvariantCulture));
+                Console.WriteLine(output.ToString());
+            }
+            return failures > 0 ? 2 : 0;
+        }));
+        return command;
+    }
+}

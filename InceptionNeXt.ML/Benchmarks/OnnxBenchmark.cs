@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using InceptionNeXt.ML.Inference;
+using InceptionNeXt.ML.OnnxRuntime;
+
+namespace InceptionNeXt.ML.Benchmarks;
+
+/// <summary>ONNX Runtime throughput of an exported model: model-only (pre-bound random input) or end to end over a folder of images.</summary>
+public static class OnnxBenchmark
+{
+    /// <summary>Model-only: times <paramref name="iterations"/> runs of a batch of random normalised pixels.</summary>
+    public static BenchmarkResult ModelOnly(string modelPath, int batchSize, int threads, int warmup, int iterations, bool useCuda,
+        Action<string>? log = null)
+    {
+        var options = new InferenceOptions { IntraOpThreads = threads, UseCuda = useCuda, BatchSize = batchSize };
+        using var sessionOptions = options.CreateSessionOptions();
+        using var session = new InferenceSession(modelPath, sessionOptions);
+        var info = OnnxModelInfo.FromSession(session, modelPath);
+        var pixels = new float[batchSize * 3 * info.InputSize * info.InputSize];
+        var random = new Random(0);
+        for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
+        using var input = OrtTensor.Create(pixels, batchSize, 3, info.InputSize, info.InputSize);
+        var outputName = session.OutputNames.Contains("logits") ? "logits" : session.OutputNames[0];
+        log?.Invoke($"engine=onnxruntime {OrtEnvironment.Instance.RuntimeVersion} model={Path.GetFileName(modelPath)} batch={batchSize} " +
+                    $"size={info.InputSize} threads={threads} device={(useCuda ? "cuda" : "cpu")}");
+        void Step()
+        {
+            using var results = session.Run([new NamedTensor(info.InputName, input)], [outputName]);
+        }
+        for (var i = 0; i < warmup; i++) Step();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++) Step();
+        return new BenchmarkResult((long)batchSize * iterations, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>End to end: decode, preprocess and classify every image of a folder (repeated until <paramref name="minImages"/>).</summary>
+    public static BenchmarkResult EndToEnd(string modelPath, string imageFolder, int batchSize, int threads, int minImages, bool useCuda,
+        Action<string>? log = null)
+    {
+        var files = Directory.EnumerateFiles(imageFolder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new ArgumentException($"{imageFolder} contains no .jpg/.jpeg/.png images.");
+        using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions { IntraOpThreads = threads, UseCuda = useCuda, BatchSize = batchSize });
+        var inputs = Enumerable.Range(0, Math.Max(1, (minImages + files.Length - 1) / files.Length))
+            .SelectMany(_ => files).Select(ImageInput.FromFile).ToArray();
+        log?.Invoke($"engine=onnxruntime end-to-end folder={imageFolder} images={inputs.Length} batch={batchSize} threads={threads}");
+        foreach (var _ in classifier.ClassifyMany(inputs.Take(batchSize), 1)) { }
+        var clock = Stopwatch.StartNew();
+        var failed = classifier.ClassifyMany(inputs, 1).Count(r => !r.Succeeded);
+        clock.Stop();
+        if (failed > 0) log?.Invoke($"{failed} image(s) could not be read");
+        return new BenchmarkResult(inputs.Length - failed, clock.Elapsed.TotalSeconds);
+    }
+}

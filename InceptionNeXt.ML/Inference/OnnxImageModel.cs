@@ -1,0 +1,155 @@
+using System.Buffers;
+using InceptionNeXt.ML.Imaging;
+using InceptionNeXt.ML.OnnxRuntime;
+
+namespace InceptionNeXt.ML.Inference;
+
+/// <summary>
+/// Shared engine of <see cref="OnnxImageClassifier"/> and <see cref="OnnxImageFeaturizer"/>: an ONNX Runtime session
+/// (CPU by default, CUDA on request), the model's preprocessing, and batched runs in which the next batch is decoded
+/// and preprocessed while the current one is inferred. Safe to call from many threads at once.
+/// </summary>
+public abstract class OnnxImageModel : IDisposable
+{
+    private readonly InferenceSession session;
+
+    /// <summary>Loads a model file.</summary>
+    protected OnnxImageModel(string modelPath, InferenceOptions? options)
+    {
+        Options = options ?? new InferenceOptions();
+        if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
+        if (Options.PreprocessThreads < 1) throw new ArgumentOutOfRangeException(nameof(options), "PreprocessThreads must be at least 1.");
+        using var sessionOptions = Options.CreateSessionOptions();
+        session = new InferenceSession(modelPath, sessionOptions);
+        try
+        {
+            Info = OnnxModelInfo.FromSession(session, modelPath);
+            Preprocessor = new ImagePreprocessor(Options.Preprocessing ?? Info.Preprocessing, Options.Decoder);
+            if (Preprocessor.Options.InputSize != Info.InputSize)
+                throw new ArgumentException($"{modelPath}: preprocessing produces {Preprocessor.Options.InputSize} px but the model takes {Info.InputSize} px.");
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model's interface and metadata.</summary>
+    public OnnxModelInfo Info { get; }
+
+    /// <summary>How the model runs.</summary>
+    public InferenceOptions Options { get; }
+
+    /// <summary>The image-to-tensor transform in use.</summary>
+    public ImagePreprocessor Preprocessor { get; }
+
+    /// <summary>The ONNX Runtime session (for advanced use; shared, do not dispose).</summary>
+    public InferenceSession Session => session;
+
+    private int ImageLength => Preprocessor.TensorLength;
+
+    /// <summary>
+    /// Runs already-preprocessed pixels (<paramref name="count"/> images, CHW each) and returns output
+    /// <paramref name="output"/> as one row per image.
+    /// </summary>
+    public float[][] RunPixels(ReadOnlyMemory<float> pixels, int count, string output)
+    {
+        if (pixels.Length != count * ImageLength)
+            throw new ArgumentException($"{count} images of 3x{Info.InputSize}x{Info.InputSize} need {count * ImageLength} floats, got {pixels.Length}.", nameof(pixels));
+        var rows = new float[count][];
+        var memory = System.Runtime.InteropServices.MemoryMarshal.AsMemory(pixels);
+        for (var start = 0; start < count; start += Options.BatchSize)
+        {
+            var n = Math.Min(Options.BatchSize, count - start);
+            RunBatch(memory.Slice(start * ImageLength, n * ImageLength), n, output, rows, start);
+        }
+        return rows;
+    }
+
+    /// <summary>Decodes, preprocesses and runs each input; failures are returned per image, never thrown.</summary>
+    protected IEnumerable<(ImageInput Input, float[]? Row, Exception? Error)> RunImages(IEnumerable<ImageInput> inputs, string output)
+    {
+        Task<Batch>? running = null;
+        foreach (var chunk in inputs.Chunk(Options.BatchSize))
+        {
+            var prepared = Prepare(chunk);
+            if (running is not null)
+                foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
+            running = Task.Run(() => Infer(prepared, output));
+        }
+        if (running is not null)
+            foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
+    }
+
+    private Batch Prepare(ImageInput[] chunk)
+    {
+        var buffer = ArrayPool<float>.Shared.Rent(chunk.Length * ImageLength);
+        var errors = new Exception?[chunk.Length];
+        Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Options.PreprocessThreads }, i =>
+        {
+            try
+            {
+                chunk[i].PreprocessInto(Preprocessor, buffer.AsSpan(i * ImageLength, ImageLength));
+            }
+            catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                errors[i] = e;
+            }
+        });
+        return new Batch(chunk, buffer, errors);
+    }
+
+    private Batch Infer(Batch batch, string output)
+    {
+        try
+        {
+            // Only the images that decoded go to the model, packed at the front of the buffer.
+            var good = 0;
+            for (var i = 0; i < batch.Inputs.Length; i++)
+            {
+                if (batch.Errors[i] is not null) continue;
+                if (good != i) batch.Buffer.AsSpan(i * ImageLength, ImageLength).CopyTo(batch.Buffer.AsSpan(good * ImageLength, ImageLength));
+                good++;
+            }
+            batch.Rows = new float[good][];
+            if (good > 0) RunBatch(batch.Buffer.AsMemory(0, good * ImageLength), good, output, batch.Rows, 0);
+            return batch;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(batch.Buffer);
+        }
+    }
+
+    private void RunBatch(Memory<float> pixels, int count, string output, float[][] rows, int offset)
+    {
+        using var input = OrtTensor.Create(pixels, count, 3, Info.InputSize, Info.InputSize);
+        using var results = session.Run([new NamedTensor(Info.InputName, input)], [output]);
+        var values = results[0].Tensor.GetSpan<float>();
+        var width = values.Length / count;
+        for (var i = 0; i < count; i++) rows[offset + i] = values.Slice(i * width, width).ToArray();
+    }
+
+    /// <summary>Releases the session.</summary>
+    public void Dispose()
+    {
+        session.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class Batch(ImageInput[] inputs, float[] buffer, Exception?[] errors)
+    {
+        public ImageInput[] Inputs { get; } = inputs;
+        public float[] Buffer { get; } = buffer;
+        public Exception?[] Errors { get; } = errors;
+        public float[][] Rows { get; set; } = [];
+
+        public IEnumerable<(ImageInput, float[]?, Exception?)> Results()
+        {
+            var next = 0;
+            for (var i = 0; i < Inputs.Length; i++)
+                yield return Errors[i] is { } e ? (Inputs[i], null, e) : (Inputs[i], Rows[next++], null);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using InceptionNeXt.ML.Imaging;
+using InceptionNeXt.ML.Inference;
+using InceptionNeXt.ML.OnnxRuntime;
+using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Tests.Infrastructure;
+using InceptionNeXt.Training.Export;
+using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Models;
+
+namespace InceptionNeXt.Tests.Inference;
+
+/// <summary>The ONNX Runtime classifier and featurizer end to end: files in, labels and features out, checked against libtorch.</summary>
+[TestClass]
+public sealed class InferenceApiTests
+{
+    private static TempDir dir = null!;
+    private static string[] images = [];
+    private static readonly string[] Labels = ["cat", "dog", "bird"];
+
+    [ClassInitialize]
+    public static void CreateImages(TestContext _)
+    {
+        dir = new TempDir();
+        PythonRunner.RequirePython();
+        PythonRunner.Run("""
+            import sys, numpy as np
+            from PIL import Image
+            rng = np.random.default_rng(1)
+            for i, (w, h) in enumerate([(120, 90), (64, 64), (90, 130), (300, 200), (77, 51)]):
+                a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+                Image.fromarray(a).save(f"{sys.argv[1]}/img{i}.{'png' if i % 2 else 'jpg'}")
+            open(f"{sys.argv[1]}/empty.jpg", "wb").close()
+            open(f"{sys.argv[1]}/notes.png", "w").write("not an image")
+            """, dir.Path);
+        images = Enumerable.Range(0, 5).Select(i => dir.File($"img{i}.{(i % 2 == 1 ? "png" : "jpg")}")).ToArray();
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => dir.Dispose();
+
+    private static (ImageClassifier Model, string Path) Export(bool embed, int classes = 3, string name = "model")
+    {
+        Torch.ManualSeed(9);
+        var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = classes });
+        foreach (var (n, t) in model.NamedStateTensors())
+            if (n.EndsWith(".gamma", StringComparison.Ordinal)) Init.Normal(t, 0, 0.5);
+        model.Eval();
+        var path = dir.File($"{name}-{embed}-{classes}.onnx");
+        OnnxExporter.Export(model, path, new OnnxExportOptions
+        {
+            ImageSize = 64, EmbedPreprocessing = embed, Labels = classes > 0 ? Labels[..classes] : null,
+            Preprocessing = model.Config.Preprocessing with { InputSize = 64 },
+        });
+        return (model, path);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ClassifierMatchesLibtorchOnTheSamePreprocessedImage(bool embedPreprocessing)
+    {
+        var (model, path) = Export(embedPreprocessing);
+        using (model)
+        using (var classifier = new OnnxImageClassifier(path, new InferenceOptions { BatchSize = 2 }))
+        {
+            CollectionAssert.AreEqual(Labels, classifier.Labels.ToArray());
+            Assert.AreEqual(embedPreprocessing, !classifier.Preprocessor.Options.Normalize);
+            var results = classifier.ClassifyMany(images.Select(ImageInput.FromFile), topK: 3).ToList();
+            CollectionAssert.AreEqual(images, results.Select(r => r.Source).ToArray(), "results keep input order");
+            var reference = new ImagePreprocessor(new PreprocessOptions { InputSize = 64 });
+            using var noGrad = Torch.NoGrad();
+            for (var i = 0; i < images.Length; i++)
+            {
+                using var x = Torch.FromArray(reference.Preprocess(images[i]), [1, 3, 64, 64]);
+                using var logits = model.Forward(x);
+                using var probs = Functional.Softmax(logits, 1);
+                var expected = probs.ToFloatArray();
+                Assert.AreEqual(3, results[i].Predictions.Count);
+                foreach (var p in results[i].Predictions)
+                {
+                    Assert.AreEqual(Labels[p.Index], p.Label);
+                    Assert.AreEqual(expected[p.Index], p.Probability, 1e-4, $"{images[i]} class {p.Label}");
+                }
+                Assert.IsTrue(results[i].Predictions[0].Probability >= results[i].Predictions[1].Probability);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void FeaturizerMatchesLibtorchPooledFeatures()
+    {
+        var (model, path) = Export(embed: false);
+        using (model)
+        using (var featurizer = new OnnxImageFeaturizer(path))
+        {
+            Assert.AreEqual(320, featurizer.FeatureSize);
+            var reference = new ImagePreprocessor(new PreprocessOptions { InputSize = 64 });
+            using var noGrad = Torch.NoGrad();
+            using var x = Torch.FromArray(reference.Preprocess(images[3]), [1, 3, 64, 64]);
+            using var expected = model.ForwardPooledFeatures(x);
+            var actual = featurizer.Featurize(images[3]);
+            var e = expected.ToFloatArray();
+            Assert.AreEqual(e.Length, actual.Length);
+            for (var i = 0; i < e.Length; i++) Assert.AreEqual(e[i], actual[i], 1e-4);
+            var bytes = File.ReadAllBytes(images[3]);
+            CollectionAssert.AreEqual(actual, featurizer.Featurize(ImageInput.FromBytes(bytes, "memory")), "bytes and files agree");
+            using var stream = new MemoryStream(bytes);
+            CollectionAssert.AreEqual(actual, featurizer.Featurize(ImageInput.FromStream(stream)), "streams and files agree");
+        }
+    }
+
+    [TestMethod]
+    public void UnreadableImagesAreReportedAndTheOthersStillClassified()
+    {
+        var (model, path) = Export(embed: true);
+        model.Dispose();
+        using var classifier = new OnnxImageClassifier(path, new InferenceOptions { BatchSize = 3 });
+        var inputs = new[] { images[0], dir.File("empty.jpg"), images[1], dir.File("notes.png"), dir.File("missing.jpg"), images[2] };
+        var results = classifier.ClassifyMany(inputs.Select(ImageInput.FromFile), 1).ToList();
+        CollectionAssert.AreEqual(inputs, results.Select(r => r.Source).ToArray());
+        CollectionAssert.AreEqual(new[] { true, false, true, false, false, true }, results.Select(r => r.Succeeded).ToArray());
+        StringAssert.Contains(results[1].Error!.Message, "empty.jpg");
+        StringAssert.Contains(results[3].Error!.Message, "notes.png");
+        Assert.IsInstanceOfType<InvalidImageException>(results[1].Error);
+        Assert.ThrowsExactly<InvalidImageException>(() => classifier.Classify(dir.File("empty.jpg")));
+        Assert.AreEqual(classifier.Classify(images[0]).Top, results[0].Top, "a batch and a single call agree");
+    }
+
+    [TestMethod]
+    public void SixteenThreadsGetTheSameAnswersAsOne()
+    {
+        var (model, path) = Export(embed: false);
+        model.Dispose();
+        using var classifier = new OnnxImageClassifier(path, new InferenceOptions { BatchSize = 4 });
+        var expected = images.Select(i => classifier.Classify(i, 3)).ToArray();
+        var failures = 0;
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 16 }, t =>
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                var got = classifier.ClassifyMany(images.Select(ImageInput.FromFile), 3).ToArray();
+                for (var i = 0; i < got.Length; i++)
+                    if (!got[i].Predictions.SequenceEqual(expected[i].Predictions)) Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.AreEqual(0, failures);
+    }
+
+    [TestMethod]
+    public void BadModelsGiveClearErrorsNamingTheFile()
+    {
+        var missing = dir.File("nope.onnx");
+        var notFound = Assert.ThrowsExactly<FileNotFoundException>(() => new OnnxImageClassifier(missing));
+        StringAssert.Contains(notFound.Message, "nope.onnx");
+        var corrupt = dir.File("corrupt.onnx");
+        File.WriteAllBytes(corrupt, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        var bad = Assert.ThrowsExactly<OnnxRuntimeException>(() => new OnnxImageClassifier(corrupt));
+        StringAssert.Contains(bad.Message, "corrupt.onnx");
+        var (model, featuresOnly) = Export(embed: false, classes: 0, name: "headless");
+        model.Dispose();
+        var noLogits = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(featuresOnly));
+        StringAssert.Contains(noLogits.Message, "logits");
+        using var featurizer = new OnnxImageFeaturizer(featuresOnly);
+        Assert.AreEqual(320, featurizer.Featurize(images[0]).Length);
+        // A model whose input is not an RGB image.
+        var gray = dir.File("gray.onnx");
+        using (var g = ModelRegistry.Create("inceptionnext_atto", c => c with { InChannels = 1, NumClasses = 2 }))
+            OnnxExporter.Export(g, gray, new OnnxExportOptions { ImageSize = 64, Preprocessing = g.Config.Preprocessing with { Mean = [0.5f], Std = [0.5f] } });
+        var channels = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(gray));
+        StringAssert.Contains(channels.Message, "1 channels");
+    }
+
+    [TestMethod]
+    public void PredictCommandPrintsOneLinePerImageAndExitCode2OnFailures()
+    {
+        var (model, path) = Export(embed: true);
+        model.Dispose();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"), "predict", "--model", path, "--top", "2", dir.Path })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.AreEqual(2, process.ExitCode, stderr.Result);
+        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(5, lines.Length, stdout.Result);
+        foreach (var line in lines)
+        {
+            var fields = line.Split('\t');
+            Assert.AreEqual(5, fields.Length, line);
+            Assert.IsTrue(File.Exists(fields[0]));
+            CollectionAssert.Contains(Labels, fields[1]);
+            Assert.IsTrue(float.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) >= float.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        StringAssert.Contains(stderr.Result, "empty.jpg");
+        StringAssert.Contains(stderr.Result, "notes.png");
+    }
+}
