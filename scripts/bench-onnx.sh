@@ -43,12 +43,12 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "${models[@]}"; do
   onnx="$work/$m.onnx"
   "${cli[@]}" export --model "$m" --image-size "$size" --output "$onnx" >/dev/null
-  iters=10; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
+  iters=20; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
   node=0; ours=0; e2e=0; torch=0; py=0
   for ((r = 0; r < rounds; r++)); do
     node=$(max "$node" "$(node tools/bench/ort_node_bench.js "$onnx" "$batch" "$size" "$threads" 3 "$iters" | last)")
     ours=$(max "$ours" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --batch-size "$batch" --threads "$threads" --warmup 3 --iters "$iters" | last)")
-    e2e=$(max "$e2e" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --images "$work/images" --batch-size "$batch" --threads "$threads" --iters "$iters" | last)")
+    e2e=$(max "$e2e" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --images "$work/images" --batch-size "$batch" --threads "$threads" --iters "$iters" 2>/dev/null | last)")
     torch=$(max "$torch" "$("${cli[@]}" benchmark --model "$m" --engine torch --batch-size "$batch" --image-size "$size" --threads "$threads" --warmup 2 --iters "$iters" | last)")
     py=$(max "$py" "$(/usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" --threads "$threads" --warmup 2 --iters "$iters" | last)")
   done

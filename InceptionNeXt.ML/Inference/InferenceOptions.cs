@@ -24,6 +24,24 @@ public sealed record InferenceOptions
     /// <summary>Overrides the preprocessing read from the model's metadata.</summary>
     public PreprocessOptions? Preprocessing { get; init; }
 
+    /// <summary>
+    /// Let idle ONNX Runtime threads spin between operators. Spinning lowers latency when inference has the cores to
+    /// itself; it slows image decoding that shares them. Null (default): spin only when <see cref="IntraOpThreads"/>
+    /// plus <see cref="PreprocessThreads"/> fit in the machine's cores.
+    /// </summary>
+    public bool? AllowSpinning { get; init; }
+
+    /// <summary>
+    /// Decode and preprocess the next batch while the current one runs. Null (default): only when
+    /// <see cref="IntraOpThreads"/> plus <see cref="PreprocessThreads"/> fit in the machine's cores; otherwise the
+    /// two take turns using all cores, which is faster than competing for them.
+    /// </summary>
+    public bool? OverlapPreprocessing { get; init; }
+
+    private bool HasSpareCores => (IntraOpThreads > 0 ? IntraOpThreads : Environment.ProcessorCount) + PreprocessThreads <= Environment.ProcessorCount;
+
+    internal bool ResolveOverlap() => OverlapPreprocessing ?? HasSpareCores;
+
     /// <summary>Image decoder (pixel limit, EXIF handling).</summary>
     public ImageDecoder Decoder { get; init; } = ImageDecoder.Default;
 
@@ -34,6 +52,7 @@ public sealed record InferenceOptions
         {
             if (IntraOpThreads > 0) options.IntraOpThreads = IntraOpThreads;
             options.InterOpThreads = 1;
+            options.SetAllowSpinning(AllowSpinning ?? HasSpareCores);
             if (UseCuda) options.AppendCudaProvider(CudaDeviceId);
             return options;
         }

@@ -76,7 +76,9 @@ public abstract class OnnxImageModel : IDisposable
             var prepared = Prepare(chunk);
             if (running is not null)
                 foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
-            running = Task.Run(() => Infer(prepared, output));
+            // Overlap only with cores to spare: on a saturated machine the two compete and ONNX Runtime's
+            // per-operator barriers wait for preempted threads (measured 110 vs 145 img/s on 2 cores).
+            running = Options.ResolveOverlap() ? Task.Run(() => Infer(prepared, output)) : Task.FromResult(Infer(prepared, output));
         }
         if (running is not null)
             foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;

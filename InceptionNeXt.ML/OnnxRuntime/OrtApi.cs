@@ -55,6 +55,7 @@ internal sealed unsafe class OrtApi
     internal readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionGraphOptimizationLevel; // 23
     internal readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetIntraOpNumThreads;            // 24
     internal readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetInterOpNumThreads;            // 25
+    internal readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> AddSessionConfigEntry;  // 130
     internal readonly delegate* unmanaged[Cdecl]<nint, void> ReleaseSessionOptions;                // 100
 
     // OrtValue / tensors
@@ -121,6 +122,7 @@ internal sealed unsafe class OrtApi
         SetSessionGraphOptimizationLevel = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[23];
         SetIntraOpNumThreads = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[24];
         SetInterOpNumThreads = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[25];
+        AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)table[130];
         SessionGetInputCount = (delegate* unmanaged[Cdecl]<nint, nuint*, nint>)table[30];
         SessionGetOutputCount = (delegate* unmanaged[Cdecl]<nint, nuint*, nint>)table[31];
         SessionGetInputTypeInfo = (delegate* unmanaged[Cdecl]<nint, nuint, nint*, nint>)table[33];

@@ -15,6 +15,7 @@ public sealed unsafe class SessionOptions : IDisposable
     private readonly OrtApi _api;
     private readonly OrtSessionOptionsHandle _handle;
     private readonly List<string> _providers = [];
+    private readonly HashSet<string> _configKeys = new(StringComparer.Ordinal);
     private int _intraOpThreads;
     private int _interOpThreads;
     private GraphOptimizationLevel _optimizationLevel = GraphOptimizationLevel.All;
@@ -42,6 +43,31 @@ public sealed unsafe class SessionOptions : IDisposable
             _intraOpThreads = value;
         }
     }
+
+    /// <summary>
+    /// Sets a session configuration entry (keys from ONNX Runtime's onnxruntime_session_options_config_keys.h,
+    /// e.g. <c>session.intra_op.allow_spinning</c>). Each key may be set once.
+    /// </summary>
+    public void AddConfigEntry(string key, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!_configKeys.Add(key)) throw new ArgumentException($"Session config entry '{key}' is already set.", nameof(key));
+        var k = System.Text.Encoding.UTF8.GetBytes(key + "\0");
+        var v = System.Text.Encoding.UTF8.GetBytes(value + "\0");
+        Apply(h =>
+        {
+            fixed (byte* kp = k)
+            fixed (byte* vp = v)
+                return _api.AddSessionConfigEntry(h, kp, vp);
+        }, $"Setting session config '{key}'");
+    }
+
+    /// <summary>
+    /// Whether idle intra-op threads spin (lowest latency, ONNX Runtime's default) or sleep, leaving the cores to other
+    /// work such as image decoding running beside inference.
+    /// </summary>
+    public void SetAllowSpinning(bool allow) => AddConfigEntry("session.intra_op.allow_spinning", allow ? "1" : "0");
 
     /// <summary>Threads used to run independent nodes in <see cref="ExecutionMode.Parallel"/>; 0 lets ONNX Runtime choose.</summary>
     public int InterOpThreads
