@@ -166,8 +166,6 @@ public sealed class NormClassifierHead : Module
 /// </summary>
 public sealed class ConvNeXtModel : ImageClassifier
 {
-    private readonly Sequential stem;
-    private readonly Sequential stages;
     private readonly NormClassifierHead head;
 
     /// <summary>Builds the model from a config of family <see cref="ModelFamily.ConvNeXt"/>.</summary>
@@ -175,22 +173,12 @@ public sealed class ConvNeXtModel : ImageClassifier
     {
         if (config.Family != ModelFamily.ConvNeXt)
             throw new ArgumentException($"{config.Name} is a {config.Family} config, not ConvNeXt.", nameof(config));
-        var dims = config.Dims;
-        stem = RegisterModule("stem", new Sequential(CreateStemConv(), new LayerNorm2d(dims[0])));
-        stages = RegisterModule("stages", new Sequential());
-        var rates = DropPathRates();
-        var previous = dims[0];
-        for (var i = 0; i < dims.Length; i++)
-        {
-            Module downsample = i > 0
-                ? new Sequential(new LayerNorm2d(previous), new Conv2d(previous, dims[i], 2, 2))
-                : new Identity();
-            var stage = i;
-            stages.Append(new Stage(downsample, rates[i].Select(rate => new ConvNeXtBlock(dims[stage], config, config.MlpRatios[stage], rate))));
-            previous = dims[i];
-        }
+        RegisterBackbone(
+            new LayerNorm2d(config.Dims[0]),
+            (inDim, outDim) => new Sequential(new LayerNorm2d(inDim), new Conv2d(inDim, outDim, 2, 2)),
+            (stage, dim, rate) => new ConvNeXtBlock(dim, config, config.MlpRatios[stage], rate));
         RegisterModule("norm_pre", new Identity());
-        head = RegisterModule("head", new NormClassifierHead(dims[^1], config.NumClasses, config.DropRate));
+        head = RegisterModule("head", new NormClassifierHead(config.Dims[^1], config.NumClasses, config.DropRate));
         InitWeights();
     }
 
@@ -201,53 +189,26 @@ public sealed class ConvNeXtModel : ImageClassifier
     public override string ClassifierName => "head.fc";
 
     /// <inheritdoc/>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        CheckInput(input);
-        using var x = stem.Forward(input);
-        return stages.Forward(x);
-    }
-
-    /// <inheritdoc/>
     public override Tensor ForwardHead(Tensor features, bool preLogits = false) => head.Forward(features, preLogits);
 
     /// <inheritdoc/>
     protected override Module ReplaceClassifier(int numClasses) => head.ResetClassifier(numClasses);
 
     /// <inheritdoc/>
-    public override (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input)
+    protected override (string PreLogits, string Logits) ExportHead(OnnxGraph graph, string pooled) => head.ExportHead(graph, pooled);
+
+    /// <inheritdoc/>
+    protected override long BlockMacs(int stage, long h, long w)
     {
-        var map = stages.ExportOnnx(graph, stem.ExportOnnx(graph, input));
-        var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
-        var (preLogits, logits) = head.ExportHead(graph, pooled);
-        return (pooled, preLogits, logits);
+        var c = Config;
+        var dim = c.Dims[stage];
+        var convChannels = c.PartialRatio < 1 ? Math.Max(1, (long)(dim * c.PartialRatio)) : dim;
+        var hidden = (long)(c.MlpRatios[stage] * dim);
+        return ConvMacs(convChannels, convChannels, c.KernelSize, c.KernelSize, convChannels, h, w) + 2 * h * w * dim * hidden;
     }
 
     /// <inheritdoc/>
-    public override long CountMacs(int height, int width)
-    {
-        var c = Config;
-        var (h, w) = StemOutput(height, width);
-        var k = c.StemStride == 1 ? 3 : c.StemStride;
-        long macs = ConvMacs(c.InChannels, c.Dims[0], k, k, 1, h, w);
-        for (var s = 0; s < c.Dims.Length; s++)
-        {
-            var dim = c.Dims[s];
-            if (s > 0)
-            {
-                h /= 2;
-                w /= 2;
-                macs += ConvMacs(c.Dims[s - 1], dim, 2, 2, 1, h, w);
-            }
-            var convChannels = c.PartialRatio < 1 ? Math.Max(1, (long)(dim * c.PartialRatio)) : dim;
-            var hidden = (long)(c.MlpRatios[s] * dim);
-            var block = ConvMacs(convChannels, convChannels, c.KernelSize, c.KernelSize, convChannels, h, w)
-                        + 2 * h * w * dim * hidden;
-            macs += block * c.Depths[s];
-        }
-        macs += (long)c.Dims[^1] * c.NumClasses;
-        return macs;
-    }
+    protected override long HeadMacs() => (long)Config.Dims[^1] * Config.NumClasses;
 
     /// <summary>The named variants: timm's convnext_atto..base and the InceptionNeXt paper's kernel / partial-channel ablations.</summary>
     public static IEnumerable<ModelConfig> Variants()

@@ -26,8 +26,37 @@ public abstract class ImageClassifier : Module
     /// <summary>Size of the head's pre-logits vector.</summary>
     public abstract int PreLogitsSize { get; }
 
+    private Sequential? stem;
+    private Sequential? stages;
+
+    /// <summary>
+    /// Registers <c>stem</c> and <c>stages</c> (in that order, as timm does): one stage per entry of
+    /// <see cref="ModelConfig.Depths"/>, the first without downsampling.
+    /// </summary>
+    protected void RegisterBackbone(Module stemNorm, Func<int, int, Module> downsample, Func<int, int, double, Module> block)
+    {
+        var dims = Config.Dims;
+        stem = RegisterModule("stem", new Sequential(CreateStemConv(), stemNorm));
+        stages = RegisterModule("stages", new Sequential());
+        var rates = DropPathRates();
+        for (var i = 0; i < dims.Length; i++)
+        {
+            var stage = i;
+            stages.Append(new Stage(i > 0 ? downsample(dims[i - 1], dims[i]) : new Identity(),
+                rates[i].Select(rate => block(stage, dims[stage], rate))));
+        }
+    }
+
+    private Sequential Stem => stem ?? throw new InvalidOperationException("RegisterBackbone was not called.");
+    private Sequential Stages => stages ?? throw new InvalidOperationException("RegisterBackbone was not called.");
+
     /// <summary>Backbone: stem and stages, NCHW in, NCHW out.</summary>
-    public abstract Tensor ForwardFeatures(Tensor input);
+    public Tensor ForwardFeatures(Tensor input)
+    {
+        CheckInput(input);
+        using var x = Stem.Forward(input);
+        return Stages.Forward(x);
+    }
 
     /// <summary>Head: pooling, (normalisation), classifier. With <paramref name="preLogits"/> the classifier is skipped.</summary>
     public abstract Tensor ForwardHead(Tensor features, bool preLogits = false);
@@ -50,7 +79,16 @@ public abstract class ImageClassifier : Module
     /// Adds the eval-mode network to an ONNX graph: returns the pooled backbone features (N, C), the head's
     /// pre-logits and the logits.
     /// </summary>
-    public abstract (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input);
+    public (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input)
+    {
+        var map = Stages.ExportOnnx(graph, Stem.ExportOnnx(graph, input));
+        var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
+        var (preLogits, logits) = ExportHead(graph, pooled);
+        return (pooled, preLogits, logits);
+    }
+
+    /// <summary>Adds the head to an ONNX graph from the pooled (N, C) features; returns pre-logits and logits.</summary>
+    protected abstract (string PreLogits, string Logits) ExportHead(OnnxGraph graph, string pooled);
 
     /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> outputs.</summary>
     public void ResetClassifier(int numClasses)
@@ -68,7 +106,30 @@ public abstract class ImageClassifier : Module
     public abstract string ClassifierName { get; }
 
     /// <summary>Multiply-accumulates of one forward pass at the given input size (convolutions and linear layers).</summary>
-    public abstract long CountMacs(int height, int width);
+    public long CountMacs(int height, int width)
+    {
+        var c = Config;
+        var (h, w) = StemOutput(height, width);
+        var k = c.StemStride == 1 ? 3 : c.StemStride;
+        var macs = ConvMacs(c.InChannels, c.Dims[0], k, k, 1, h, w);
+        for (var s = 0; s < c.Dims.Length; s++)
+        {
+            if (s > 0)
+            {
+                h /= 2;
+                w /= 2;
+                macs += ConvMacs(c.Dims[s - 1], c.Dims[s], 2, 2, 1, h, w);
+            }
+            macs += BlockMacs(s, h, w) * c.Depths[s];
+        }
+        return macs + HeadMacs();
+    }
+
+    /// <summary>MACs of one block of stage <paramref name="stage"/> on an <paramref name="h"/> x <paramref name="w"/> map.</summary>
+    protected abstract long BlockMacs(int stage, long h, long w);
+
+    /// <summary>MACs of the head's linear layers.</summary>
+    protected abstract long HeadMacs();
 
     /// <summary>Rejects input the network cannot take, with a message that says why.</summary>
     protected void CheckInput(Tensor input)
@@ -108,7 +169,7 @@ public abstract class ImageClassifier : Module
     }
 
     /// <summary>Stochastic-depth rate per block: linear from 0 to <see cref="ModelConfig.DropPathRate"/>, split by stage.</summary>
-    protected double[][] DropPathRates()
+    private double[][] DropPathRates()
     {
         var total = Config.Depths.Sum();
         var rates = new double[Config.Depths.Length][];
@@ -123,12 +184,12 @@ public abstract class ImageClassifier : Module
     }
 
     /// <summary>The stem: a patchify conv (kernel = stride) for stride 4 and 2; a 3x3 conv for stride 1.</summary>
-    protected Conv2d CreateStemConv() => Config.StemStride == 1
+    private Conv2d CreateStemConv() => Config.StemStride == 1
         ? new Conv2d(Config.InChannels, Config.Dims[0], 3, 1, 1)
         : new Conv2d(Config.InChannels, Config.Dims[0], Config.StemStride, Config.StemStride);
 
     /// <summary>Spatial size after the stem.</summary>
-    protected (long H, long W) StemOutput(int height, int width) => Config.StemStride == 1
+    private (long H, long W) StemOutput(int height, int width) => Config.StemStride == 1
         ? (height, width)
         : (height / Config.StemStride, width / Config.StemStride);
 

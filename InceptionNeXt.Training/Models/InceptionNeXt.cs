@@ -157,8 +157,6 @@ public sealed class MlpClassifierHead : Module
 /// </summary>
 public sealed class InceptionNeXtModel : ImageClassifier
 {
-    private readonly Sequential stem;
-    private readonly Sequential stages;
     private readonly MlpClassifierHead head;
 
     /// <summary>Builds the model from a config of family <see cref="ModelFamily.InceptionNeXt"/>.</summary>
@@ -166,21 +164,11 @@ public sealed class InceptionNeXtModel : ImageClassifier
     {
         if (config.Family != ModelFamily.InceptionNeXt)
             throw new ArgumentException($"{config.Name} is a {config.Family} config, not InceptionNeXt.", nameof(config));
-        var dims = config.Dims;
-        stem = RegisterModule("stem", new Sequential(CreateStemConv(), new BatchNorm2d(dims[0])));
-        stages = RegisterModule("stages", new Sequential());
-        var rates = DropPathRates();
-        var previous = dims[0];
-        for (var i = 0; i < dims.Length; i++)
-        {
-            Module downsample = i > 0
-                ? new Sequential(new BatchNorm2d(previous), new Conv2d(previous, dims[i], 2, 2))
-                : new Identity();
-            var stage = i;
-            stages.Append(new Stage(downsample, rates[i].Select(rate => new MetaNeXtBlock(dims[stage], config, config.MlpRatios[stage], rate))));
-            previous = dims[i];
-        }
-        head = RegisterModule("head", new MlpClassifierHead(dims[^1], config.NumClasses, 3, config.DropRate));
+        RegisterBackbone(
+            new BatchNorm2d(config.Dims[0]),
+            (inDim, outDim) => new Sequential(new BatchNorm2d(inDim), new Conv2d(inDim, outDim, 2, 2)),
+            (stage, dim, rate) => new MetaNeXtBlock(dim, config, config.MlpRatios[stage], rate));
+        head = RegisterModule("head", new MlpClassifierHead(config.Dims[^1], config.NumClasses, 3, config.DropRate));
         InitWeights();
     }
 
@@ -191,55 +179,28 @@ public sealed class InceptionNeXtModel : ImageClassifier
     public override string ClassifierName => "head.fc2";
 
     /// <inheritdoc/>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        CheckInput(input);
-        using var x = stem.Forward(input);
-        return stages.Forward(x);
-    }
-
-    /// <inheritdoc/>
     public override Tensor ForwardHead(Tensor features, bool preLogits = false) => head.Forward(features, preLogits);
 
     /// <inheritdoc/>
     protected override Module ReplaceClassifier(int numClasses) => head.ResetClassifier(numClasses);
 
     /// <inheritdoc/>
-    public override (string Features, string PreLogits, string Logits) ExportOnnxGraph(OnnxGraph graph, string input)
+    protected override (string PreLogits, string Logits) ExportHead(OnnxGraph graph, string pooled) => head.ExportHead(graph, pooled);
+
+    /// <inheritdoc/>
+    protected override long BlockMacs(int stage, long h, long w)
     {
-        var map = stages.ExportOnnx(graph, stem.ExportOnnx(graph, input));
-        var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
-        var (preLogits, logits) = head.ExportHead(graph, pooled);
-        return (pooled, preLogits, logits);
+        var c = Config;
+        var dim = c.Dims[stage];
+        var gc = (long)(dim * c.BranchRatio);
+        var hidden = (long)(c.MlpRatios[stage] * dim);
+        return ConvMacs(gc, gc, c.SquareKernelSize, c.SquareKernelSize, gc, h, w)
+               + 2 * ConvMacs(gc, gc, 1, c.BandKernelSize, gc, h, w)
+               + ConvMacs(dim, hidden, 1, 1, 1, h, w) + ConvMacs(hidden, dim, 1, 1, 1, h, w);
     }
 
     /// <inheritdoc/>
-    public override long CountMacs(int height, int width)
-    {
-        var c = Config;
-        var (h, w) = StemOutput(height, width);
-        var k = c.StemStride == 1 ? 3 : c.StemStride;
-        long macs = ConvMacs(c.InChannels, c.Dims[0], k, k, 1, h, w);
-        for (var s = 0; s < c.Dims.Length; s++)
-        {
-            var dim = c.Dims[s];
-            if (s > 0)
-            {
-                h /= 2;
-                w /= 2;
-                macs += ConvMacs(c.Dims[s - 1], dim, 2, 2, 1, h, w);
-            }
-            var gc = (long)(dim * c.BranchRatio);
-            var hidden = (long)(c.MlpRatios[s] * dim);
-            var block = ConvMacs(gc, gc, c.SquareKernelSize, c.SquareKernelSize, gc, h, w)
-                        + 2 * ConvMacs(gc, gc, 1, c.BandKernelSize, gc, h, w)
-                        + ConvMacs(dim, hidden, 1, 1, 1, h, w) + ConvMacs(hidden, dim, 1, 1, 1, h, w);
-            macs += block * c.Depths[s];
-        }
-        var headHidden = (long)head.HiddenSize;
-        macs += c.Dims[^1] * headHidden + headHidden * c.NumClasses;
-        return macs;
-    }
+    protected override long HeadMacs() => (long)Config.Dims[^1] * head.HiddenSize + (long)head.HiddenSize * Config.NumClasses;
 
     /// <summary>The named variants of this family (timm's <c>inception_next_*</c> plus the ablation knobs as options).</summary>
     public static IEnumerable<ModelConfig> Variants()
