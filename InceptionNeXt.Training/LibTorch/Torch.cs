@@ -13,6 +13,26 @@ public static class Torch
     /// <summary>Seeds libtorch's generators (CPU and CUDA).</summary>
     public static void ManualSeed(long seed) => TorchNative.Check(TorchNative.ixt_manual_seed(seed));
 
+    /// <summary>
+    /// A copy of the state of the default random generator of <paramref name="device"/> (the CPU when null), like
+    /// <c>torch.get_rng_state()</c> / <c>torch.cuda.get_rng_state()</c>: a uint8 tensor on the CPU that
+    /// <see cref="SetRngState"/> accepts back (dropout, drop path and random initialisation draw from it).
+    /// </summary>
+    public static Tensor GetRngState(Device? device = null)
+    {
+        var d = device ?? Device.Cpu;
+        return Tensor.Wrap(TorchNative.ixt_get_rng_state((int)d.Type, d.Index));
+    }
+
+    /// <summary>Restores a state returned by <see cref="GetRngState"/> into the default generator of <paramref name="device"/> (the CPU when null).</summary>
+    /// <exception cref="TorchException">The tensor is not a valid state for that generator.</exception>
+    public static void SetRngState(Tensor state, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var d = device ?? Device.Cpu;
+        TorchNative.Check(TorchNative.ixt_set_rng_state((int)d.Type, d.Index, state.Handle));
+    }
+
     /// <summary>Threads used inside one operation (libtorch's intra-op pool).</summary>
     public static int NumThreads
     {

@@ -53,6 +53,8 @@ internal static unsafe partial class TorchNative
     [LibraryImport(Library)] internal static partial int ixt_cuda_synchronize(int deviceIndex);
     [LibraryImport(Library)] internal static partial int ixt_grad_enabled();
     [LibraryImport(Library)] internal static partial void ixt_set_grad_enabled(int enabled);
+    [LibraryImport(Library)] internal static partial TensorHandle ixt_get_rng_state(int deviceType, int deviceIndex);
+    [LibraryImport(Library)] internal static partial int ixt_set_rng_state(int deviceType, int deviceIndex, TensorHandle state);
 
     // Tensors
     [LibraryImport(Library)] internal static partial void ixt_tensor_free(IntPtr t);

@@ -101,3 +101,23 @@ IXT_API int ixt_cuda_synchronize(int device_index) {
 IXT_API int ixt_grad_enabled() { return c10::GradMode::is_enabled() ? 1 : 0; }
 
 IXT_API void ixt_set_grad_enabled(int enabled) { c10::GradMode::set_enabled(enabled != 0); }
+
+// Random-number generator state of a device's default generator (CPU: device_type 0), as torch.get_rng_state /
+// torch.cuda.get_rng_state: a uint8 tensor that ixt_set_rng_state accepts back, so training can resume exactly.
+IXT_API TensorH ixt_get_rng_state(int device_type, int device_index) {
+  IXT_TRY(nullptr, {
+    auto gen = at::globalContext().defaultGenerator(ixt::to_device(device_type, device_index));
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return ixt::wrap(gen.get_state());
+  })
+}
+
+IXT_API int ixt_set_rng_state(int device_type, int device_index, TensorH state) {
+  IXT_TRY(-1, {
+    if (!state) throw std::invalid_argument("the RNG state tensor is null");
+    auto gen = at::globalContext().defaultGenerator(ixt::to_device(device_type, device_index));
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(*state);
+    return 0;
+  })
+}
