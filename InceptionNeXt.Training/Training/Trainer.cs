@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Globalization;
+using InceptionNeXt.ML.Imaging;
+using InceptionNeXt.Training.Data;
+using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.Optim;
+
+namespace InceptionNeXt.Training.Training;
+
+/// <summary>What a finished (or stopped) run achieved.</summary>
+/// <param name="BestTop1">Best validation top-1 over the epochs (percent).</param>
+/// <param name="Last">The final validation.</param>
+/// <param name="Epochs">Epochs completed.</param>
+/// <param name="Stopped">True when cancelled before the end (a resumable checkpoint was written).</param>
+/// <param name="CheckpointPath">The last checkpoint.</param>
+public sealed record TrainResult(double BestTop1, EvaluationResult Last, int Epochs, bool Stopped, string CheckpointPath);
+
+/// <summary>
+/// Trains a zoo model on an image dataset: timm-style augmentation, AdamW with warmup + cosine (per update), mixup/cutmix
+/// with label smoothing, gradient accumulation and clipping, drop path, optional EMA; validates and checkpoints every
+/// epoch (last and best), logs CSV/JSON lines and writes an HTML report. Cancelling stops after the current step and
+/// leaves a checkpoint that <see cref="TrainOptions.Resume"/> continues exactly.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainOptions o;
+    private readonly Action<string> log;
+
+    /// <summary>Creates a trainer; <paramref name="log"/> receives progress lines.</summary>
+    public Trainer(TrainOptions options, Action<string>? log = null)
+    {
+        o = options;
+        this.log = log ?? Console.WriteLine;
+        if (o.BatchSize < 2) throw new ArgumentException("--batch-size must be at least 2.");
+        if (o.GradAccumSteps < 1) throw new ArgumentException("--grad-accum-steps must be at least 1.");
+        if (o.TimeBudget is null && o.Epochs < 1) throw new ArgumentException("--epochs must be at least 1.");
+    }
+
+    /// <summary>Runs training to the end, the time budget, or cancellation.</summary>
+    public TrainResult Run(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var device = Device.Parse(o.Device);
+        Torch.EnsureDevice(device);
+        Torch.NumThreads = o.Threads;
+        Torch.ManualSeed(o.Seed);
+        Directory.CreateDirectory(o.Output);
+
+        var data = DatasetFactory.Open(o.Data, o.ValidationFraction, o.Seed);
+        var classes = data.Train.Classes;
+        var small = IsSmall(data.Train);
+        var size = o.ImageSize ?? (small ? 32 : 224);
+        log($"data: {data.Description}; {data.Train.Count} train / {data.Val.Count} validation images, {classes.Count} classes");
+
+        Func<ModelConfig, ModelConfig> configure = c => c with
+        {
+            NumClasses = classes.Count,
+            StemStride = o.StemStride ?? (small ? 2 : c.StemStride),
+            DropPathRate = o.DropPath,
+        };
+        using var model = o.Pretrained is null
+            ? ModelRegistry.Create(o.Model, configure)
+            : PretrainedWeights.Create(o.Model, o.Pretrained, classes.Count, configure);
+        model.To(device);
+        var configJson = model.Config.ToJson();
+        using var ema = o.ModelEma ? new ModelEma(model, ModelRegistry.Create(model.Config).To(device), o.ModelEmaDecay) : null;
+
+        var train = new TrainTransform(new TrainTransformOptions
+        {
+            ImageSize = size,
+            Scale = small ? (0.35, 1.0) : (0.08, 1.0),
+            AutoAugment = string.IsNullOrEmpty(o.AutoAugment) ? null : o.AutoAugment,
+            ReProb = o.ReProb,
+        });
+        var eval = new EvalTransform(new PreprocessOptions { InputSize = size, CropPct = small ? 1.0 : 0.875 });
+        using var loader = new DataLoader(data.Train, train, new DataLoaderOptions
+        {
+            BatchSize = o.BatchSize, Shuffle = true, DropLast = true, Workers = o.Workers, Seed = o.Seed,
+        });
+        var microSteps = loader.BatchesPerEpoch;
+        if (microSteps < o.GradAccumSteps)
+            throw new ArgumentException($"{data.Train.Count} training images make {microSteps} batches of {o.BatchSize}; fewer than --grad-accum-steps.");
+        var updatesPerEpoch = microSteps / o.GradAccumSteps;
+        var globalBatch = o.BatchSize * o.GradAccumSteps;
+        var lr = o.Lr ?? LrScaling.Scale(o.LrBase, globalBatch, LrScaleRule.Linear, o.LrBaseSize);
+        using var optimizer = new AdamW(Optimizer.DecayGroups(model, o.WeightDecay), lr);
+        var mixup = (o.Mixup > 0 || o.Cutmix > 0) && o.BatchSize % 2 == 0
+            ? new Mixup(new MixupOptions(classes.Count, o.Mixup, o.Cutmix, LabelSmoothing: o.Smoothing))
+            : null;
+
+        // Epoch mode: a per-update cosine over the epochs. Time-budget mode: fitted after timing the first updates.
+        var plannedEpochs = o.TimeBudget is null ? o.Epochs : int.MaxValue;
+        var schedule = o.TimeBudget is null
+            ? CosineLrSchedule.ForEpochs(lr, o.Epochs, (int)Math.Round(o.WarmupEpochs), updatesPerEpoch, o.MinLr, o.WarmupLr)
+            : null;
+
+        var startEpoch = 0;
+        var startPosition = 0L;
+        double best = double.NegativeInfinity;
+        long globalStep = 0;
+        if (o.Resume is not null)
+        {
+            schedule ??= new CosineLrSchedule(lr, 1);
+            var info = TrainingCheckpoint.Load(o.Resume, model, optimizer, schedule, ema, configJson);
+            startEpoch = (int)info.Progress.Epoch;
+            startPosition = info.Progress.DataPosition;
+            globalStep = info.Progress.GlobalStep;
+            best = info.Progress.BestMetric ?? double.NegativeInfinity;
+            log($"resumed {o.Resume}: epoch {startEpoch + 1}, update {globalStep}");
+        }
+
+        var history = new TrainingLog(o.Output, append: o.Resume is not null);
+        var last = Path.Combine(o.Output, "last.pth");
+        EvaluationResult? lastEval = null;
+        var stopped = false;
+        var epoch = startEpoch;
+        var budgetEnd = o.TimeBudget is { } budget ? budget : (TimeSpan?)null;
+        var trainTimer = new Stopwatch();
+
+        for (; epoch < plannedEpochs && !stopped; epoch++)
+        {
+            double lossSum = 0;
+            long images = 0;
+            var micro = 0;
+            var skippedBefore = loader.SkippedCount;
+            trainTimer.Restart();
+            foreach (var batch in loader.GetEpoch(epoch, cancellationToken))
+            {
+                if (micro < startPosition) { micro++; continue; }
+                using (var scope = Torch.NewDisposeScope())
+                {
+                    var (x, y) = batch.ToTensors(device);
+                    Tensor loss;
+                    if (mixup is not null && batch.Count % 2 == 0)
+                    {
+                        var mixed = mixup.Apply(x, y, new Random(RandomExtensions.MixSeed(o.Seed, epoch, micro, 0x61)));
+                        loss = Functional.SoftTargetCrossEntropy(model.Forward(mixed.Images), mixed.Targets);
+                    }
+                    else loss = Functional.CrossEntropy(model.Forward(x), y, o.Smoothing);
+                    var value = loss.Item();
+                    if (!double.IsFinite(value)) throw new InvalidOperationException($"The loss became {value} at epoch {epoch + 1}; lower --lr.");
+                    (o.GradAccumSteps > 1 ? loss / o.GradAccumSteps : loss).Backward();
+                    lossSum += value * batch.Count;
+                    images += batch.Count;
+                }
+                micro++;
+                if (micro % o.GradAccumSteps != 0) continue;
+                if (o.ClipGrad is { } clip) optimizer.ClipGradNorm(clip);
+                if (schedule is null)
+                {
+                    // Time budget: fit the schedule to the budget once the first updates are timed.
+                    if (globalStep == 20)
+                    {
+                        var perUpdate = clock.Elapsed.TotalSeconds / 21;
+                        var total = (long)Math.Max(globalStep + 1, budgetEnd!.Value.TotalSeconds * 0.92 / perUpdate);
+                        var warmup = (long)(total * Math.Min(0.2, o.WarmupEpochs / Math.Max(1.0, total / (double)updatesPerEpoch)));
+                        schedule = new CosineLrSchedule(lr, total, o.MinLr, warmup, o.WarmupLr);
+                        log($"time budget {budgetEnd.Value}: about {total} updates ({total / (double)updatesPerEpoch:F1} epochs), warmup {warmup}");
+                    }
+                    else optimizer.LearningRate = o.WarmupLr; // the fitted warmup continues from here
+
+                }
+                optimizer.Step();
+                optimizer.ZeroGrad();
+                globalStep++;
+                ema?.Update();
+                schedule?.StepUpdate(optimizer, globalStep);
+                if (globalStep % 25 == 0)
+                    log(string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {epoch + 1} [{micro}/{microSteps}] loss {lossSum / Math.Max(1, images):F4} lr {optimizer.LearningRate:E2} {images / trainTimer.Elapsed.TotalSeconds:F0} img/s"));
+                if (cancellationToken.IsCancellationRequested || (budgetEnd is { } end && clock.Elapsed >= end))
+                {
+                    stopped = cancellationToken.IsCancellationRequested;
+                    if (stopped)
+                    {
+                        TrainingCheckpoint.Save(last, model, optimizer, schedule, ema,
+                            new TrainingProgress(epoch, globalStep, double.IsFinite(best) ? best : null, o.Seed, micro), configJson, classes, Args(size, small));
+                        log($"stopped at epoch {epoch + 1}, batch {micro}: resumable checkpoint {last}");
+                    }
+                    break;
+                }
+            }
+            startPosition = 0;
+            var trainSeconds = trainTimer.Elapsed.TotalSeconds;
+            if (stopped) break;
+
+            lastEval = Evaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
+            double? emaTop1 = ema is null ? null : Evaluator.Evaluate((ImageClassifier)ema.Module, data.Val, eval, o.BatchSize, o.Workers, device).Top1;
+            var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, images), optimizer.LearningRate, images / Math.Max(1e-9, trainSeconds),
+                lastEval.Top1, lastEval.Top5, lastEval.Loss, emaTop1, loader.SkippedCount - skippedBefore, clock.Elapsed.TotalSeconds);
+            history.Add(record);
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch + 1}: train loss {record.TrainLoss:F4}, val top-1 {lastEval.Top1:F2}% top-5 {lastEval.Top5:F2}%{(emaTop1 is { } e ? $", EMA top-1 {e:F2}%" : "")}, {record.ImagesPerSecond:F0} img/s, skipped {record.Skipped}"));
+            var improved = lastEval.Top1 > best;
+            if (improved) best = lastEval.Top1;
+            TrainingCheckpoint.Save(last, model, optimizer, schedule ?? new CosineLrSchedule(lr, 1), ema,
+                new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small));
+            if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
+            HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
+            if (budgetEnd is { } limit && clock.Elapsed >= limit) { epoch++; break; }
+        }
+
+        lastEval ??= Evaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
+        log(string.Create(CultureInfo.InvariantCulture, $"top-1: {lastEval.Top1:F2}% (top-5 {lastEval.Top5:F2}%, best {Math.Max(best, lastEval.Top1):F2}%) on {lastEval.Count} validation images"));
+        return new TrainResult(Math.Max(best, lastEval.Top1), lastEval, epoch - startEpoch, stopped, last);
+    }
+
+    /// <summary>Evaluation preprocessing stored with each checkpoint, so `validate` and export reproduce it.</summary>
+    private static Dictionary<string, object?> Args(int size, bool small) => new()
+    {
+        ["image_size"] = (long)size,
+        ["crop_pct"] = small ? 1.0 : 0.875,
+    };
+
+    private Dictionary<string, string> Settings(double lr, int size) => new()
+    {
+        ["model"] = o.Model, ["data"] = o.Data, ["image size"] = size.ToString(CultureInfo.InvariantCulture),
+        ["batch"] = $"{o.BatchSize} x {o.GradAccumSteps}", ["lr"] = lr.ToString("E3", CultureInfo.InvariantCulture),
+        ["epochs"] = o.TimeBudget is { } t ? $"time budget {t}" : o.Epochs.ToString(CultureInfo.InvariantCulture),
+        ["augmentation"] = $"RandomResizedCrop, flip, {(string.IsNullOrEmpty(o.AutoAugment) ? "colour jitter" : o.AutoAugment)}, erasing {o.ReProb}",
+        ["mixup / cutmix / smoothing"] = string.Create(CultureInfo.InvariantCulture, $"{o.Mixup} / {o.Cutmix} / {o.Smoothing}"),
+        ["drop path"] = o.DropPath.ToString(CultureInfo.InvariantCulture), ["EMA"] = o.ModelEma ? o.ModelEmaDecay.ToString(CultureInfo.InvariantCulture) : "off",
+        ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static bool IsSmall(IImageDataset dataset)
+    {
+        for (var i = 0; i < Math.Min(8, dataset.Count); i++)
+        {
+            try
+            {
+                var image = dataset.Load(i);
+                return Math.Max(image.Width, image.Height) <= 64;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                // An unreadable sample says nothing about the size; look at the next.
+            }
+        }
+        return false;
+    }
+
+    private static void CopyAtomically(string source, string destination)
+    {
+        var temporary = destination + ".tmp";
+        File.Copy(source, temporary, overwrite: true);
+        File.Move(temporary, destination, overwrite: true);
+    }
+}

@@ -1,0 +1,73 @@
+using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Tests.Infrastructure;
+using InceptionNeXt.Training.Training;
+
+namespace InceptionNeXt.Tests.Training;
+
+/// <summary>The whole training loop on a small generated image folder: logs, checkpoints, report, resume, bad files.</summary>
+[TestClass]
+public sealed class TrainerTests
+{
+    [TestMethod]
+    public void TrainsLogsCheckpointsAndResumes()
+    {
+        using var dir = new TempDir();
+        var data = Path.Combine(dir.Path, "data");
+        PythonRunner.RequirePython();
+        PythonRunner.Run("""
+            import os, sys, numpy as np
+            from PIL import Image
+            rng = np.random.default_rng(0)
+            for cls in ["horizontal", "vertical"]:
+                os.makedirs(f"{sys.argv[1]}/{cls}")
+                for i in range(40):
+                    yy, xx = np.mgrid[0:24, 0:24] + 0.5
+                    period = 3 + rng.random() * 5
+                    on = (((yy if cls == "horizontal" else xx)) % period) < period / 2
+                    img = np.where(on[..., None], rng.integers(0, 256, 3), rng.integers(0, 256, 3))
+                    Image.fromarray(img.astype(np.uint8)).save(f"{sys.argv[1]}/{cls}/{i:02d}.png")
+            open(f"{sys.argv[1]}/vertical/broken.png", "wb").write(b"\x89PNG\r\n\x1a\n broken")
+            """, data);
+        var options = new TrainOptions
+        {
+            Data = data, Model = "inceptionnext_atto", Output = Path.Combine(dir.Path, "run"), Epochs = 3, BatchSize = 16, Lr = 2e-3,
+            WarmupEpochs = 1, AutoAugment = null, ReProb = 0.25, Workers = 2, Threads = 2, ValidationFraction = 0.25, ModelEma = true,
+        };
+        var lines = new List<string>();
+        // Two epochs, then a resumed run that finishes the third.
+        using (var cancel = new CancellationTokenSource())
+        {
+            var result = new Trainer(options with { Epochs = 2 }, lines.Add).Run(cancel.Token);
+            Assert.AreEqual(2, result.Epochs);
+            Assert.IsFalse(result.Stopped);
+        }
+        var info = TrainingCheckpoint.ReadInfo(Path.Combine(options.Output, "last.pth"));
+        Assert.AreEqual(2L, info.Progress.Epoch);
+        Assert.IsTrue(info.HasEma);
+        CollectionAssert.AreEqual(new[] { "horizontal", "vertical" }, info.ClassLabels!.ToArray());
+
+        var resumed = new Trainer(options with { Resume = Path.Combine(options.Output, "last.pth") }, lines.Add).Run();
+        Assert.AreEqual(1, resumed.Epochs, string.Join("\n", lines));
+        var csv = File.ReadAllLines(Path.Combine(options.Output, "log.csv"));
+        Assert.AreEqual(4, csv.Length, "header + 3 epochs across the resume");
+        StringAssert.StartsWith(csv[3], "3,");
+        Assert.IsTrue(csv.Skip(1).Sum(l => int.Parse(l.Split(',')[8], System.Globalization.CultureInfo.InvariantCulture)) >= 1,
+            "the broken image is skipped and counted");
+        var report = File.ReadAllText(Path.Combine(options.Output, "report.html"));
+        StringAssert.Contains(report, "<svg");
+        StringAssert.Contains(report, "horizontal");
+        Assert.IsFalse(report.Contains("http://", StringComparison.Ordinal) && report.Contains("<script", StringComparison.Ordinal));
+        Assert.IsTrue(File.Exists(Path.Combine(options.Output, "best.pth")));
+        Assert.IsTrue(lines.Any(l => l.StartsWith("top-1: ", StringComparison.Ordinal)), "the last line reports top-1");
+        Assert.IsTrue(resumed.Last.Count > 0 && resumed.Last.Top1 is >= 0 and <= 100);
+    }
+
+    [TestMethod]
+    public void BadArgumentsAndDataAreRejectedClearly()
+    {
+        using var dir = new TempDir();
+        var missing = Assert.Throws<Exception>(() => new Trainer(new TrainOptions { Data = dir.File("nope"), Model = "inceptionnext_atto", Output = dir.File("o") }).Run());
+        StringAssert.Contains(missing.Message, "nope");
+        Assert.ThrowsExactly<ArgumentException>(() => new Trainer(new TrainOptions { Data = dir.Path, Model = "x", Output = dir.Path, BatchSize = 1 }));
+    }
+}
