@@ -8,5 +8,6 @@ root.Subcommands.Add(BenchmarkCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ValidateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 return root.Parse(args).Invoke();

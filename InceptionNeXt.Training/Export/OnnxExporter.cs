@@ -93,10 +93,52 @@ public static class OnnxExporter
     public static void Export(string modelName, string? weightsPath, string outputPath, OnnxExportOptions? options = null,
         int? numClasses = null)
     {
+        if (weightsPath is not null && IsTrainingCheckpoint(weightsPath))
+        {
+            ExportTrainingCheckpoint(weightsPath, outputPath, options);
+            return;
+        }
         using var model = weightsPath is null
             ? ModelRegistry.Create(modelName, c => c with { NumClasses = numClasses ?? c.NumClasses })
             : PretrainedWeights.Create(modelName, weightsPath, numClasses);
         Export(model, outputPath, options);
+    }
+
+    /// <summary>
+    /// Exports a checkpoint written by <c>inceptionnext train</c>: the architecture, class labels, input size and crop
+    /// come from the checkpoint unless <paramref name="options"/> overrides them.
+    /// </summary>
+    public static void ExportTrainingCheckpoint(string checkpointPath, string outputPath, OnnxExportOptions? options = null, bool useEma = false)
+    {
+        var info = Training.TrainingCheckpoint.ReadInfo(checkpointPath);
+        if (info.ModelConfigJson is null) throw new InvalidDataException($"{checkpointPath} holds no model config.");
+        var config = ModelConfig.FromJson(info.ModelConfigJson);
+        using var model = ModelRegistry.Create(config);
+        if (useEma && !info.HasEma) throw new ArgumentException($"{checkpointPath} has no EMA weights.");
+        model.LoadStateDict(PthReader.ReadStateDict(checkpointPath, useEma ? "ema" : "model"), strict: true, checkpointPath);
+        options ??= new OnnxExportOptions();
+        var size = info.Args.TryGetValue("image_size", out var s) && s is long l ? (int)l : config.Preprocessing.InputSize;
+        var crop = info.Args.TryGetValue("crop_pct", out var c) && c is double d ? d : config.Preprocessing.CropPct;
+        Export(model, outputPath, options with
+        {
+            ImageSize = options.ImageSize ?? size,
+            Labels = options.Labels ?? info.ClassLabels,
+            Preprocessing = options.Preprocessing ?? config.Preprocessing with { InputSize = options.ImageSize ?? size, CropPct = crop },
+        });
+    }
+
+    private static bool IsTrainingCheckpoint(string path)
+    {
+        if (Checkpoint.DetectFormat(path) != Checkpoint.Format.PyTorchZip) return false;
+        try
+        {
+            Training.TrainingCheckpoint.ReadInfo(path);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
     // (x / 255 - mean) / std == x * (1 / (255 std)) + (-mean / std), per channel.

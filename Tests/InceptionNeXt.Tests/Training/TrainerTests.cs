@@ -60,6 +60,28 @@ public sealed class TrainerTests
         Assert.IsTrue(File.Exists(Path.Combine(options.Output, "best.pth")));
         Assert.IsTrue(lines.Any(l => l.StartsWith("top-1: ", StringComparison.Ordinal)), "the last line reports top-1");
         Assert.IsTrue(resumed.Last.Count > 0 && resumed.Last.Top1 is >= 0 and <= 100);
+
+        // The checkpoint exports to ONNX with its labels and input size; `validate` gives the same numbers for both.
+        var onnx = Path.Combine(options.Output, "model.onnx");
+        InceptionNeXt.Training.Export.OnnxExporter.ExportTrainingCheckpoint(Path.Combine(options.Output, "best.pth"), onnx);
+        var fromCheckpoint = RunCli("validate", "--model", Path.Combine(options.Output, "best.pth"), "--data", data);
+        var fromOnnx = RunCli("validate", "--model", onnx, "--data", data);
+        var top1 = fromCheckpoint.Split('\n').Single(l => l.StartsWith("top-1: ", StringComparison.Ordinal));
+        Assert.AreEqual(top1, fromOnnx.Split('\n').Single(l => l.StartsWith("top-1: ", StringComparison.Ordinal)), fromOnnx);
+        StringAssert.Contains(fromCheckpoint, "horizontal");
+    }
+
+    private static string RunCli(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, stderr.Result);
+        return stdout.Result;
     }
 
     [TestMethod]
