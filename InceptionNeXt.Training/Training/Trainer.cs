@@ -117,6 +117,7 @@ public sealed class Trainer
         var epoch = startEpoch;
         var budgetEnd = o.TimeBudget is { } budget ? budget : (TimeSpan?)null;
         var trainTimer = new Stopwatch();
+        var calibration = new Stopwatch();
 
         for (; epoch < plannedEpochs && !stopped; epoch++)
         {
@@ -150,10 +151,13 @@ public sealed class Trainer
                 if (schedule is null)
                 {
                     // Time budget: fit the schedule to the budget once the first updates are timed.
+                    // Time the updates after start-up (JIT, first allocations); keep ~8% of the budget for validation.
+                    if (globalStep == 5) calibration.Restart();
                     if (globalStep == 20)
                     {
-                        var perUpdate = clock.Elapsed.TotalSeconds / 21;
-                        var total = (long)Math.Max(globalStep + 1, budgetEnd!.Value.TotalSeconds * 0.92 / perUpdate);
+                        var perUpdate = calibration.Elapsed.TotalSeconds / 15;
+                        var remaining = budgetEnd!.Value.TotalSeconds * 0.92 - clock.Elapsed.TotalSeconds;
+                        var total = (long)Math.Max(globalStep + 1, globalStep + remaining / perUpdate);
                         var warmup = (long)(total * Math.Min(0.2, o.WarmupEpochs / Math.Max(1.0, total / (double)updatesPerEpoch)));
                         schedule = new CosineLrSchedule(lr, total, o.MinLr, warmup, o.WarmupLr);
                         log($"time budget {budgetEnd.Value}: about {total} updates ({total / (double)updatesPerEpoch:F1} epochs), warmup {warmup}");
@@ -169,7 +173,8 @@ public sealed class Trainer
                 if (globalStep % 25 == 0)
                     log(string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch + 1} [{micro}/{microSteps}] loss {lossSum / Math.Max(1, images):F4} lr {optimizer.LearningRate:E2} {images / trainTimer.Elapsed.TotalSeconds:F0} img/s"));
-                if (cancellationToken.IsCancellationRequested || (budgetEnd is { } end && clock.Elapsed >= end))
+                var scheduleDone = budgetEnd is not null && schedule is not null && globalStep >= schedule.TInitial;
+                if (cancellationToken.IsCancellationRequested || scheduleDone || (budgetEnd is { } end && clock.Elapsed >= end))
                 {
                     stopped = cancellationToken.IsCancellationRequested;
                     if (stopped)
@@ -198,7 +203,7 @@ public sealed class Trainer
                 new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small));
             if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
             HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
-            if (budgetEnd is { } limit && clock.Elapsed >= limit) { epoch++; break; }
+            if (budgetEnd is { } limit && (clock.Elapsed >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
         }
 
         lastEval ??= Evaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
