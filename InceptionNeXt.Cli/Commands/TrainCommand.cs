@@ -15,18 +15,18 @@ internal static class TrainCommand
         var budget = new Option<string?>("--time-budget") { Description = "Train for a duration instead (e.g. 30m, 1h, 90s)" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var lr = new Option<double?>("--lr") { Description = "Absolute learning rate (default: --lr-base scaled to the batch)" };
-        var lrBase = new Option<double>("--lr-base") { Description = "Learning rate for a batch of --lr-base-size", DefaultValueFactory = _ => 4e-3 };
-        var lrBaseSize = new Option<int>("--lr-base-size") { Description = "Reference batch of --lr-base", DefaultValueFactory = _ => 4096 };
-        var warmup = new Option<double>("--warmup-epochs") { Description = "Warmup epochs", DefaultValueFactory = _ => 5 };
+        var lrBase = new Option<double?>("--lr-base") { Description = "Learning rate for a batch of --lr-base-size (default 4e-3, or 2e-3 for images up to 64 px)" };
+        var lrBaseSize = new Option<int?>("--lr-base-size") { Description = "Reference batch of --lr-base (default 4096, or 128 for images up to 64 px)" };
+        var warmup = new Option<double?>("--warmup-epochs") { Description = "Warmup epochs (default 5, or 0.3 for images up to 64 px)" };
         var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 0.05 };
         var accum = new Option<int>("--grad-accum-steps") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
         var clip = new Option<double?>("--clip-grad") { Description = "Gradient-norm clipping" };
-        var dropPath = new Option<double>("--drop-path") { Description = "Stochastic depth rate", DefaultValueFactory = _ => 0.1 };
-        var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (0 = off)", DefaultValueFactory = _ => 0.8 };
-        var cutmix = new Option<double>("--cutmix") { Description = "CutMix alpha (0 = off)", DefaultValueFactory = _ => 1.0 };
+        var dropPath = new Option<double?>("--drop-path") { Description = "Stochastic depth rate (default 0.1, or 0.05 for images up to 64 px)" };
+        var mixup = new Option<double?>("--mixup") { Description = "Mixup alpha, 0 = off (default 0.8, or off for images up to 64 px)" };
+        var cutmix = new Option<double?>("--cutmix") { Description = "CutMix alpha, 0 = off (default 1.0, or off for images up to 64 px)" };
         var smoothing = new Option<double>("--smoothing") { Description = "Label smoothing", DefaultValueFactory = _ => 0.1 };
-        var aa = new Option<string>("--aa") { Description = "RandAugment string, or 'none'", DefaultValueFactory = _ => "rand-m9-mstd0.5-inc1" };
-        var reprob = new Option<double>("--reprob") { Description = "Random-erasing probability", DefaultValueFactory = _ => 0.25 };
+        var aa = new Option<string?>("--aa") { Description = "RandAugment string or 'none' (default rand-m9-mstd0.5-inc1, or none for images up to 64 px)" };
+        var reprob = new Option<double?>("--reprob") { Description = "Random-erasing probability (default 0.25, or 0 for images up to 64 px)" };
         var emaOption = new Option<bool>("--model-ema") { Description = "Keep and validate an EMA of the weights" };
         var emaDecay = new Option<double>("--model-ema-decay") { Description = "EMA decay", DefaultValueFactory = _ => 0.9998 };
         var pretrained = new Option<string?>("--pretrained") { Description = "Initial weights (.pth/.safetensors); a new head if classes differ" };
@@ -52,7 +52,7 @@ internal static class TrainCommand
                 Lr = parse.GetValue(lr), LrBase = parse.GetValue(lrBase), LrBaseSize = parse.GetValue(lrBaseSize),
                 WarmupEpochs = parse.GetValue(warmup), WeightDecay = parse.GetValue(wd), GradAccumSteps = parse.GetValue(accum),
                 ClipGrad = parse.GetValue(clip), DropPath = parse.GetValue(dropPath), Mixup = parse.GetValue(mixup), Cutmix = parse.GetValue(cutmix),
-                Smoothing = parse.GetValue(smoothing), AutoAugment = parse.GetValue(aa) is "none" or "" ? null : parse.GetValue(aa),
+                Smoothing = parse.GetValue(smoothing), AutoAugment = parse.GetValue(aa) is "none" ? "" : parse.GetValue(aa),
                 ReProb = parse.GetValue(reprob), ModelEma = parse.GetValue(emaOption), ModelEmaDecay = parse.GetValue(emaDecay),
                 Pretrained = parse.GetValue(pretrained), ImageSize = parse.GetValue(size), StemStride = parse.GetValue(stem),
                 Resume = parse.GetValue(resume), Seed = parse.GetValue(seed), Workers = parse.GetValue(workers), Threads = parse.GetValue(threads),

@@ -24,7 +24,7 @@ public sealed record TrainResult(double BestTop1, EvaluationResult Last, int Epo
 /// </summary>
 public sealed class Trainer
 {
-    private readonly TrainOptions o;
+    private TrainOptions o;
     private readonly Action<string> log;
 
     /// <summary>Creates a trainer; <paramref name="log"/> receives progress lines.</summary>
@@ -50,6 +50,7 @@ public sealed class Trainer
         var data = DatasetFactory.Open(o.Data, o.ValidationFraction, o.Seed);
         var classes = data.Train.Classes;
         var small = IsSmall(data.Train);
+        o = o.Resolve(small);
         var size = o.ImageSize ?? (small ? 32 : 224);
         log($"data: {data.Description}; {data.Train.Count} train / {data.Val.Count} validation images, {classes.Count} classes");
 
@@ -57,7 +58,7 @@ public sealed class Trainer
         {
             NumClasses = classes.Count,
             StemStride = o.StemStride ?? (small ? 2 : c.StemStride),
-            DropPathRate = o.DropPath,
+            DropPathRate = o.DropPath!.Value,
         };
         using var model = o.Pretrained is null
             ? ModelRegistry.Create(o.Model, configure)
@@ -71,7 +72,7 @@ public sealed class Trainer
             ImageSize = size,
             Scale = small ? (0.35, 1.0) : (0.08, 1.0),
             AutoAugment = string.IsNullOrEmpty(o.AutoAugment) ? null : o.AutoAugment,
-            ReProb = o.ReProb,
+            ReProb = o.ReProb!.Value,
         });
         var eval = new EvalTransform(new PreprocessOptions { InputSize = size, CropPct = small ? 1.0 : 0.875 });
         using var loader = new DataLoader(data.Train, train, new DataLoaderOptions
@@ -83,16 +84,18 @@ public sealed class Trainer
             throw new ArgumentException($"{data.Train.Count} training images make {microSteps} batches of {o.BatchSize}; fewer than --grad-accum-steps.");
         var updatesPerEpoch = microSteps / o.GradAccumSteps;
         var globalBatch = o.BatchSize * o.GradAccumSteps;
-        var lr = o.Lr ?? LrScaling.Scale(o.LrBase, globalBatch, LrScaleRule.Linear, o.LrBaseSize);
+        var lr = o.Lr ?? LrScaling.Scale(o.LrBase!.Value, globalBatch, LrScaleRule.Linear, o.LrBaseSize!.Value);
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"recipe: {size} px, lr {lr:E2} (batch {globalBatch}), warmup {o.WarmupEpochs} epochs, RandAugment {(string.IsNullOrEmpty(o.AutoAugment) ? "off" : o.AutoAugment)}, mixup {o.Mixup} / cutmix {o.Cutmix}, smoothing {o.Smoothing}, erasing {o.ReProb}, drop path {o.DropPath}"));
         using var optimizer = new AdamW(Optimizer.DecayGroups(model, o.WeightDecay), lr);
         var mixup = (o.Mixup > 0 || o.Cutmix > 0) && o.BatchSize % 2 == 0
-            ? new Mixup(new MixupOptions(classes.Count, o.Mixup, o.Cutmix, LabelSmoothing: o.Smoothing))
+            ? new Mixup(new MixupOptions(classes.Count, o.Mixup!.Value, o.Cutmix!.Value, LabelSmoothing: o.Smoothing))
             : null;
 
         // Epoch mode: a per-update cosine over the epochs. Time-budget mode: fitted after timing the first updates.
         var plannedEpochs = o.TimeBudget is null ? o.Epochs : int.MaxValue;
         var schedule = o.TimeBudget is null
-            ? CosineLrSchedule.ForEpochs(lr, o.Epochs, (int)Math.Round(o.WarmupEpochs), updatesPerEpoch, o.MinLr, o.WarmupLr)
+            ? new CosineLrSchedule(lr, (long)o.Epochs * updatesPerEpoch, o.MinLr, (long)(o.WarmupEpochs!.Value * updatesPerEpoch), o.WarmupLr)
             : null;
 
         var startEpoch = 0;
@@ -158,7 +161,7 @@ public sealed class Trainer
                         var perUpdate = calibration.Elapsed.TotalSeconds / 15;
                         var remaining = budgetEnd!.Value.TotalSeconds * 0.92 - clock.Elapsed.TotalSeconds;
                         var total = (long)Math.Max(globalStep + 1, globalStep + remaining / perUpdate);
-                        var warmup = (long)(total * Math.Min(0.2, o.WarmupEpochs / Math.Max(1.0, total / (double)updatesPerEpoch)));
+                        var warmup = (long)(total * Math.Min(0.2, o.WarmupEpochs!.Value / Math.Max(1.0, total / (double)updatesPerEpoch)));
                         schedule = new CosineLrSchedule(lr, total, o.MinLr, warmup, o.WarmupLr);
                         log($"time budget {budgetEnd.Value}: about {total} updates ({total / (double)updatesPerEpoch:F1} epochs), warmup {warmup}");
                     }
@@ -225,7 +228,7 @@ public sealed class Trainer
         ["epochs"] = o.TimeBudget is { } t ? $"time budget {t}" : o.Epochs.ToString(CultureInfo.InvariantCulture),
         ["augmentation"] = $"RandomResizedCrop, flip, {(string.IsNullOrEmpty(o.AutoAugment) ? "colour jitter" : o.AutoAugment)}, erasing {o.ReProb}",
         ["mixup / cutmix / smoothing"] = string.Create(CultureInfo.InvariantCulture, $"{o.Mixup} / {o.Cutmix} / {o.Smoothing}"),
-        ["drop path"] = o.DropPath.ToString(CultureInfo.InvariantCulture), ["EMA"] = o.ModelEma ? o.ModelEmaDecay.ToString(CultureInfo.InvariantCulture) : "off",
+        ["drop path"] = o.DropPath?.ToString(CultureInfo.InvariantCulture) ?? "", ["EMA"] = o.ModelEma ? o.ModelEmaDecay.ToString(CultureInfo.InvariantCulture) : "off",
         ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
     };
 
