@@ -15,7 +15,7 @@ internal static class TrainCommand
         var budget = new Option<string?>("--time-budget") { Description = "Train for a duration instead (e.g. 30m, 1h, 90s)" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var lr = new Option<double?>("--lr") { Description = "Absolute learning rate (default: --lr-base scaled to the batch)" };
-        var lrBase = new Option<double?>("--lr-base") { Description = "Learning rate for a batch of --lr-base-size (default 4e-3, or 2e-3 for images up to 64 px)" };
+        var lrBase = new Option<double?>("--lr-base") { Description = "Learning rate for a batch of --lr-base-size (default 4e-3, or 3e-3 for images up to 64 px)" };
         var lrBaseSize = new Option<int?>("--lr-base-size") { Description = "Reference batch of --lr-base (default 4096, or 128 for images up to 64 px)" };
         var warmup = new Option<double?>("--warmup-epochs") { Description = "Warmup epochs (default 5, or 0.3 for images up to 64 px)" };
         var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 0.05 };
