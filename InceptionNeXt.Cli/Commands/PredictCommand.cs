@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
 
 namespace InceptionNeXt.Cli.Commands;
@@ -11,8 +12,6 @@ namespace InceptionNeXt.Cli.Commands;
 /// </summary>
 internal static class PredictCommand
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
-
     public static Command Create()
     {
         var model = new Option<FileInfo>("--model") { Description = "Exported .onnx model", Required = true };
@@ -33,9 +32,7 @@ internal static class PredictCommand
             foreach (var input in parse.GetValue(inputs)!)
             {
                 if (Directory.Exists(input))
-                    files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                        .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                        .Order(StringComparer.Ordinal));
+                    files.AddRange(ImageFiles.Enumerate(input));
                 else if (File.Exists(input)) files.Add(input);
                 else
                 {

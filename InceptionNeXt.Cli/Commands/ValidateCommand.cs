@@ -2,10 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
-using InceptionNeXt.Training.Checkpoints;
 using InceptionNeXt.Training.Data;
 using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
 using InceptionNeXt.Training.Training;
 
 namespace InceptionNeXt.Cli.Commands;
@@ -52,15 +50,10 @@ internal static class ValidateCommand
     private static EvaluationResult ValidateCheckpoint(string path, IImageDataset dataset, int batch, int workers, int threads, bool ema)
     {
         Torch.NumThreads = threads;
-        var info = TrainingCheckpoint.ReadInfo(path);
-        if (info.ModelConfigJson is null) throw new InvalidDataException($"{path} holds no model config; is it a training checkpoint?");
-        using var model = ModelRegistry.Create(ModelConfig.FromJson(info.ModelConfigJson));
-        if (ema && !info.HasEma) throw new ArgumentException($"{path} has no EMA weights.");
-        model.LoadStateDict(PthReader.ReadStateDict(path, ema ? "ema" : "model"), strict: true, path);
+        var (model, info, size, crop) = TrainingCheckpoint.LoadTrainedModel(path, ema);
+        using var _ = model;
         if (info.ClassLabels is { } labels && !labels.SequenceEqual(dataset.Classes))
             throw new InvalidDataException($"{path} was trained on classes [{string.Join(", ", labels)}] but the data has [{string.Join(", ", dataset.Classes)}].");
-        var size = info.Args.TryGetValue("image_size", out var s) && s is long l ? (int)l : model.Config.Preprocessing.InputSize;
-        var crop = info.Args.TryGetValue("crop_pct", out var cp) && cp is double d ? d : model.Config.Preprocessing.CropPct;
         return Evaluator.Evaluate(model, dataset, new EvalTransform(new PreprocessOptions { InputSize = size, CropPct = crop }), batch, workers, Device.Cpu);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.ML.OnnxRuntime;
 
@@ -37,8 +38,7 @@ public static class OnnxBenchmark
     public static BenchmarkResult EndToEnd(string modelPath, string imageFolder, int batchSize, int threads, int minImages, bool useCuda,
         Action<string>? log = null)
     {
-        var files = Directory.EnumerateFiles(imageFolder, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Order(StringComparer.Ordinal).ToArray();
+        var files = ImageFiles.Enumerate(imageFolder).ToArray();
         if (files.Length == 0) throw new ArgumentException($"{imageFolder} contains no .jpg/.jpeg/.png images.");
         using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions { IntraOpThreads = threads, UseCuda = useCuda, BatchSize = batchSize });
         var inputs = Enumerable.Range(0, Math.Max(1, (minImages + files.Length - 1) / files.Length))

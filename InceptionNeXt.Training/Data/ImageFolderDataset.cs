@@ -11,7 +11,6 @@ namespace InceptionNeXt.Training.Data;
 /// </summary>
 public sealed class ImageFolderDataset : IImageDataset
 {
-    private static readonly string[] s_extensions = [".jpg", ".jpeg", ".png"];
     private readonly string[] _files;
     private readonly int[] _labels;
     private readonly ImageDecoder _decoder;
@@ -52,9 +51,7 @@ public sealed class ImageFolderDataset : IImageDataset
             }
 
             string dir = Path.Combine(Root, name);
-            foreach (string file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                         .Where(IsImageFile)
-                         .Order(StringComparer.Ordinal))
+            foreach (string file in ImageFiles.Enumerate(dir))
             {
                 files.Add((file, label));
             }
@@ -85,10 +82,7 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <summary>Whether <paramref name="path"/> has an image extension this dataset reads (.jpg, .jpeg, .png; any case).</summary>
     /// <param name="path">A file path.</param>
     public static bool IsImageFile(string path)
-    {
-        string ext = Path.GetExtension(path);
-        return s_extensions.Any(e => ext.Equals(e, StringComparison.OrdinalIgnoreCase));
-    }
+        => ImageFiles.IsImageFile(path);
 
     /// <summary>
     /// The ImageNet layout: when <paramref name="directory"/> holds <c>train/</c> and <c>val/</c> (or

@@ -110,21 +110,17 @@ public static class OnnxExporter
     /// </summary>
     public static void ExportTrainingCheckpoint(string checkpointPath, string outputPath, OnnxExportOptions? options = null, bool useEma = false)
     {
-        var info = Training.TrainingCheckpoint.ReadInfo(checkpointPath);
-        if (info.ModelConfigJson is null) throw new InvalidDataException($"{checkpointPath} holds no model config.");
-        var config = ModelConfig.FromJson(info.ModelConfigJson);
-        using var model = ModelRegistry.Create(config);
-        if (useEma && !info.HasEma) throw new ArgumentException($"{checkpointPath} has no EMA weights.");
-        model.LoadStateDict(PthReader.ReadStateDict(checkpointPath, useEma ? "ema" : "model"), strict: true, checkpointPath);
-        options ??= new OnnxExportOptions();
-        var size = info.Args.TryGetValue("image_size", out var s) && s is long l ? (int)l : config.Preprocessing.InputSize;
-        var crop = info.Args.TryGetValue("crop_pct", out var c) && c is double d ? d : config.Preprocessing.CropPct;
-        Export(model, outputPath, options with
+        var (model, info, size, crop) = Training.TrainingCheckpoint.LoadTrainedModel(checkpointPath, useEma);
+        using (model)
         {
-            ImageSize = options.ImageSize ?? size,
-            Labels = options.Labels ?? info.ClassLabels,
-            Preprocessing = options.Preprocessing ?? config.Preprocessing with { InputSize = options.ImageSize ?? size, CropPct = crop },
-        });
+            options ??= new OnnxExportOptions();
+            Export(model, outputPath, options with
+            {
+                ImageSize = options.ImageSize ?? size,
+                Labels = options.Labels ?? info.ClassLabels,
+                Preprocessing = options.Preprocessing ?? model.Config.Preprocessing with { InputSize = options.ImageSize ?? size, CropPct = crop },
+            });
+        }
     }
 
     private static bool IsTrainingCheckpoint(string path)

@@ -85,6 +85,32 @@ public static class TrainingCheckpoint
     public static TrainingCheckpointInfo ReadInfo(string path) => Info(Top(path), path);
 
     /// <summary>
+    /// The trained network of a checkpoint (its EMA weights with <paramref name="useEma"/>), built from the config the
+    /// checkpoint stores, with the evaluation input size and crop it was trained for. The caller disposes the model.
+    /// </summary>
+    public static (Models.ImageClassifier Model, TrainingCheckpointInfo Info, int ImageSize, double CropPct) LoadTrainedModel(string path,
+        bool useEma = false)
+    {
+        var info = ReadInfo(path);
+        if (info.ModelConfigJson is null) throw new InvalidDataException($"{path} holds no model config; is it a training checkpoint?");
+        if (useEma && !info.HasEma) throw new ArgumentException($"{path} has no EMA weights.");
+        var config = Models.ModelConfig.FromJson(info.ModelConfigJson);
+        var model = Models.ModelRegistry.Create(config);
+        try
+        {
+            model.LoadStateDict(PthReader.ReadStateDict(path, useEma ? "ema" : "model"), strict: true, path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        var size = info.Args.TryGetValue("image_size", out var s) && s is long l ? (int)l : config.Preprocessing.InputSize;
+        var crop = info.Args.TryGetValue("crop_pct", out var c) && c is double d ? d : config.Preprocessing.CropPct;
+        return (model, info, size, crop);
+    }
+
+    /// <summary>
     /// Restores a checkpoint written by <see cref="Save"/> into FRESH (or any) instances built with the same settings:
     /// model weights, optimizer state and learning rate, schedule position, EMA weights (when both the checkpoint and
     /// <paramref name="ema"/> have them) and, with <paramref name="restoreRng"/>, libtorch's generator state. Everything
