@@ -2,12 +2,13 @@
 # Side-by-side training (or inference) throughput: this project's libtorch binding vs PyTorch-Python eager,
 # same machine, same libtorch, same threads, alternating runs. Prints one markdown row per model with the ratio.
 # Usage: scripts/bench-training.sh [--inference] [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 2]
-#                                  [--same-malloc] [models...]
+#                                  [--same-malloc] [--stem-stride S] [--num-classes N] [--channels-last] [models...]
+# The Fashion-MNIST training configuration: --batch-size 128 --image-size 32 --stem-stride 2 --num-classes 10.
 # --same-malloc runs PyTorch with the glibc thresholds our shim sets for itself (see Native/src/allocator.cpp),
 # to separate the allocator policy from the binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=(); pyenv=()
+mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=(); pyenv=(); extra=()
 while (($#)); do
   case $1 in
     --inference) mode=""; shift ;;
@@ -15,6 +16,8 @@ while (($#)); do
     --image-size) size=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --stem-stride|--num-classes) extra+=("$1" "$2"); shift 2 ;;
+    --channels-last) extra+=("$1"); shift ;;
     --same-malloc) pyenv=(MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824); shift ;;
     *) models+=("$1"); shift ;;
   esac
@@ -30,9 +33,9 @@ for m in "${models[@]}"; do
   best_py=0; best_cs=0
   for ((r = 0; r < rounds; r++)); do
     py=$(env "${pyenv[@]}" /usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
-         --threads "$threads" --warmup 2 --iters "$iters" | last)
+         --threads "$threads" --warmup 2 --iters "$iters" "${extra[@]}" | last)
     cs=$("${cli[@]}" --model "$m" --batch-size "$batch" --image-size "$size" $mode --threads "$threads" \
-         --warmup 2 --iters "$iters" | last)
+         --warmup 2 --iters "$iters" "${extra[@]}" | last)
     best_py=$(awk -v a="$best_py" -v b="$py" 'BEGIN{print (b>a)?b:a}')
     best_cs=$(awk -v a="$best_cs" -v b="$cs" 'BEGIN{print (b>a)?b:a}')
   done

@@ -25,9 +25,10 @@ internal static class BenchmarkCommand
         var classes = new Option<int>("--num-classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 1000 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var channelsLast = new Option<bool>("--channels-last") { Description = "NHWC-strided input" };
+        var stem = new Option<int?>("--stem-stride") { Description = "torch engine: stem stride 4, 2 or 1 (small images)" };
         var command = new Command("benchmark", "Measure inference or training throughput.")
         {
-            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast, images,
+            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast, images, stem,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -39,7 +40,7 @@ internal static class BenchmarkCommand
                 result = TorchBenchmark.Run(new TorchBenchmarkOptions(
                     parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue,
-                    parse.GetValue(channelsLast)), Console.WriteLine);
+                    parse.GetValue(channelsLast), parse.GetValue(stem)), Console.WriteLine);
             }
             else if (engineName == "onnx")
             {

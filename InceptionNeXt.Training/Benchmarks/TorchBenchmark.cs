@@ -17,8 +17,9 @@ namespace InceptionNeXt.Training.Benchmarks;
 /// <param name="NumClasses">Classifier outputs.</param>
 /// <param name="Device">Where to run.</param>
 /// <param name="ChannelsLast">Feed NHWC-strided input (can be faster on some devices).</param>
+/// <param name="StemStride">Overrides the variant's stem stride (2 or 1 for small images).</param>
 public sealed record TorchBenchmarkOptions(string Model, int BatchSize, int ImageSize, bool Train, int Threads, int Warmup = 3,
-    int Iterations = 10, int NumClasses = 1000, Device? Device = null, bool ChannelsLast = false);
+    int Iterations = 10, int NumClasses = 1000, Device? Device = null, bool ChannelsLast = false, int? StemStride = null);
 
 /// <summary>Measures inference or training throughput of a zoo model on libtorch, the same loop as tools/reference/bench_torch.py.</summary>
 public static class TorchBenchmark
@@ -33,7 +34,7 @@ public static class TorchBenchmark
         Torch.EnsureDevice(device);
         Torch.NumThreads = options.Threads;
         Torch.ManualSeed(0);
-        using var model = ModelRegistry.Create(options.Model, c => c with { NumClasses = options.NumClasses });
+        using var model = ModelRegistry.Create(options.Model, c => c with { NumClasses = options.NumClasses, StemStride = options.StemStride ?? c.StemStride });
         model.To(device);
         model.Train(options.Train);
         using var inputRaw = Torch.Randn([options.BatchSize, model.Config.InChannels, options.ImageSize, options.ImageSize], device: device);

@@ -31,6 +31,7 @@ def main():
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--num-classes", type=int, default=1000)
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--stem-stride", type=int, default=None, help="override the stem stride (4, 2 or 1)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -43,6 +44,8 @@ def main():
         p.error("give --config or a --model from: " + ", ".join(VARIANTS))
     name = args.model or os.path.basename(args.config)
     cfg = {**cfg, "num_classes": args.num_classes}
+    if args.stem_stride is not None:
+        cfg["stem_stride"] = args.stem_stride
     model = build_model(cfg)
 
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
