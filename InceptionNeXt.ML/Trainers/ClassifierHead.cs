@@ -47,7 +47,7 @@ public sealed class DenseLayer
 /// <summary>
 /// A trained classification head over backbone features: per-feature standardisation, then dense layers with
 /// <see cref="Activation"/> between them; the last layer gives one logit per class. Immutable and thread-safe.
-/// Trained by <see cref="LbfgsLogisticRegression"/> or <see cref="MlpHeadTrainer"/>; saved inside a pipeline zip and
+/// Trained by <c>LbfgsLogisticRegression</c> or <c>MlpHeadTrainer</c>; saved inside a pipeline zip and
 /// grafted onto the backbone when a single ONNX file is exported.
 /// </summary>
 public sealed class ClassifierHead

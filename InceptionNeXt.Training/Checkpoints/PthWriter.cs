@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using InceptionNeXt.ML.IO;
 
 namespace InceptionNeXt.Training.Checkpoints;
 

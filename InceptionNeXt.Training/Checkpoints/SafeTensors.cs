@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using InceptionNeXt.ML.IO;
 
 namespace InceptionNeXt.Training.Checkpoints;
 

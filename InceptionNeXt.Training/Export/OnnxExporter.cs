@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using InceptionNeXt.ML.IO;
+using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.Checkpoints;
 using InceptionNeXt.Training.Models;
 

@@ -1,4 +1,4 @@
-using InceptionNeXt.Training.Export;
+using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Modules;
 

@@ -1,3 +1,4 @@
+using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 

@@ -1,5 +1,5 @@
+using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.Checkpoints;
-using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 
 namespace InceptionNeXt.Training.Modules;

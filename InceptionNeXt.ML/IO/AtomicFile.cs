@@ -1,4 +1,4 @@
-namespace InceptionNeXt.Training.Checkpoints;
+namespace InceptionNeXt.ML.IO;
 
 /// <summary>Writes a file through "path.tmp" in the same folder and renames it over the target, so a crash never leaves a half-written file.</summary>
 internal static class AtomicFile

@@ -1,15 +1,18 @@
 using Google.Protobuf;
-using InceptionNeXt.Training.Export.Proto;
+using InceptionNeXt.ML.OnnxFormat.Proto;
 
-namespace InceptionNeXt.Training.Export;
+namespace InceptionNeXt.ML.OnnxFormat;
 
 /// <summary>
 /// Builds an ONNX graph node by node: initializers from host arrays, unique value names, and the ModelProto
-/// (opset, IR version, metadata) at the end. Modules add themselves through <see cref="Modules.Module.ExportOnnx"/>.
+/// (opset, IR version, metadata) at the end. The zoo's modules add themselves through their ExportOnnx methods;
+/// <see cref="OnnxHeadGrafting"/> appends to a graph read from a file.
 /// </summary>
 public sealed class OnnxGraph
 {
-    private readonly GraphProto graph = new() { Name = "main" };
+    private readonly GraphProto graph;
+    // Names of values and nodes already in the graph, and the next suffix to try per hint.
+    private readonly HashSet<string> taken = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> nameCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<(float, string), string> scalarCache = new();
 
@@ -21,28 +24,45 @@ public sealed class OnnxGraph
     {
         if (opset < 17) throw new ArgumentOutOfRangeException(nameof(opset), opset, "The exporter needs opset 17 or newer (LayerNormalization).");
         Opset = opset;
+        graph = new GraphProto { Name = "main" };
+    }
+
+    // Appends to an existing graph (of any opset): every name already in it is reserved.
+    internal OnnxGraph(GraphProto existing, int opset)
+    {
+        graph = existing;
+        Opset = opset;
+        foreach (var input in graph.Input) taken.Add(input.Name);
+        foreach (var tensor in graph.Initializer) taken.Add(tensor.Name);
+        foreach (var node in graph.Node)
+        {
+            taken.Add(node.Name);
+            taken.UnionWith(node.Output);
+        }
     }
 
     /// <summary>A fresh value name derived from <paramref name="hint"/>.</summary>
     public string Unique(string hint)
     {
         var count = nameCounts.GetValueOrDefault(hint);
+        var name = count == 0 ? hint : $"{hint}_{count}";
+        while (!taken.Add(name)) name = $"{hint}_{++count}";
         nameCounts[hint] = count + 1;
-        return count == 0 ? hint : $"{hint}_{count}";
+        return name;
     }
 
     /// <summary>Declares a float32 graph input; dimensions are numbers or symbolic names.</summary>
     public string AddInput(string name, params object[] dims)
     {
+        if (!taken.Add(name)) throw new InvalidOperationException($"Input name '{name}' is already used in the graph.");
         graph.Input.Add(ValueInfo(name, dims));
-        nameCounts[name] = 1;
         return name;
     }
 
     /// <summary>Declares a graph output by renaming <paramref name="value"/> through an Identity node.</summary>
     public void AddOutput(string name, string value, params object[] dims)
     {
-        if (nameCounts.ContainsKey(name)) throw new InvalidOperationException($"Output name '{name}' is already used in the graph.");
+        if (taken.Contains(name)) throw new InvalidOperationException($"Output name '{name}' is already used in the graph.");
         AddNode("Identity", [value], name);
         graph.Output.Add(ValueInfo(name, dims));
     }
