@@ -139,6 +139,7 @@ public sealed class ClassifierHead
             var version = reader.ReadInt32();
             if (version != 1) throw new InvalidDataException($"Classifier head version {version} is newer than this library (1).");
             var activation = (HeadActivation)reader.ReadInt32();
+            if (!Enum.IsDefined(activation)) throw new InvalidDataException($"Unknown head activation {(int)activation}.");
             var mean = ReadArray(reader);
             var scale = ReadArray(reader);
             var count = reader.ReadInt32();
