@@ -10,6 +10,7 @@ APT_PACKAGES=(
   python3-torch python3-numpy       # reference checks (parity tests, PyTorch benchmarks)
   python3-onnx python3-pil          # reference checks for export and preprocessing
   libturbojpeg0-dev libpng-dev      # image decoding
+  dataset-fashion-mnist             # benchmark data (Fashion-MNIST training and transfer benchmarks)
 )
 ORT_VERSION=1.30.0
 ORT_DIR=.cache/onnxruntime/$ORT_VERSION

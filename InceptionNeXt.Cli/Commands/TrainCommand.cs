@@ -38,10 +38,12 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var valFraction = new Option<double>("--val-fraction") { Description = "Validation share when the data has no validation set", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
+        var freeze = new Option<int>("--freeze-stages") { Description = "Fine-tuning: keep the stem and the first N stages (0-4) frozen", DefaultValueFactory = _ => 0 };
+        var channelsLast = new Option<bool?>("--channels-last") { Description = "NHWC batches (default: on for CUDA, off on CPU where NCHW measured faster)" };
         var command = new Command("train", "Train a model on an image dataset (Ctrl+C stops after the current step with a resumable checkpoint).")
         {
             data, model, output, epochs, budget, batch, lr, lrBase, lrBaseSize, warmup, wd, accum, clip, dropPath, mixup, cutmix, smoothing,
-            aa, reprob, emaOption, emaDecay, pretrained, size, stem, resume, seed, workers, threads, valFraction, device,
+            aa, reprob, emaOption, emaDecay, pretrained, size, stem, resume, seed, workers, threads, valFraction, device, channelsLast, freeze,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -56,7 +58,7 @@ internal static class TrainCommand
                 ReProb = parse.GetValue(reprob), ModelEma = parse.GetValue(emaOption), ModelEmaDecay = parse.GetValue(emaDecay),
                 Pretrained = parse.GetValue(pretrained), ImageSize = parse.GetValue(size), StemStride = parse.GetValue(stem),
                 Resume = parse.GetValue(resume), Seed = parse.GetValue(seed), Workers = parse.GetValue(workers), Threads = parse.GetValue(threads),
-                ValidationFraction = parse.GetValue(valFraction), Device = parse.GetValue(device)!,
+                ValidationFraction = parse.GetValue(valFraction), Device = parse.GetValue(device)!, ChannelsLast = parse.GetValue(channelsLast), FreezeStages = parse.GetValue(freeze),
             };
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -70,8 +72,18 @@ internal static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var result = new Trainer(options).Run(cancel.Token);
-                return result.Stopped ? 130 : 0;
+                // A terminal gets a live progress bar; redirected output keeps plain progress lines for logs.
+                var bar = Console.IsOutputRedirected ? null : new ProgressBar();
+                var trainer = bar is null ? new Trainer(options) : new Trainer(options, bar.WriteLine) { OnStep = bar.Update };
+                try
+                {
+                    var result = trainer.Run(cancel.Token);
+                    return result.Stopped ? 130 : 0;
+                }
+                finally
+                {
+                    bar?.Finish();
+                }
             }
             finally
             {

@@ -70,8 +70,17 @@ public sealed record TrainOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Validation fraction when the data has no separate validation set.</summary>
     public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>
+    /// Fine-tuning: freeze the stem and the first N of the 4 stages (their weights stay as loaded; 4 trains the head only).
+    /// </summary>
+    public int FreezeStages { get; init; }
     /// <summary>"cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// Feed NHWC (channels-last) batches. Null: only on CUDA. On this project's CPU libtorch the NCHW path measured
+    /// faster for these models (BENCHMARKS.md), so CPU training stays NCHW unless asked.
+    /// </summary>
+    public bool? ChannelsLast { get; init; }
 
     /// <summary>Fills the options left null with the recipe for the data (<paramref name="smallImages"/>: at most 64 px).</summary>
     public TrainOptions Resolve(bool smallImages) => this with

@@ -37,6 +37,12 @@ public sealed class Trainer
         if (o.TimeBudget is null && o.Epochs < 1) throw new ArgumentException("--epochs must be at least 1.");
     }
 
+    /// <summary>
+    /// Called after every optimizer update (for a progress bar). When set, the periodic progress lines are not sent to
+    /// the log; epoch summaries still are.
+    /// </summary>
+    public Action<TrainingStep>? OnStep { get; init; }
+
     /// <summary>Runs training to the end, the time budget, or cancellation.</summary>
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
@@ -64,6 +70,18 @@ public sealed class Trainer
             ? ModelRegistry.Create(o.Model, configure)
             : PretrainedWeights.Create(o.Model, o.Pretrained, classes.Count, configure);
         model.To(device);
+        if (o.FreezeStages is < 0 or > 4) throw new ArgumentException($"--freeze-stages must be 0 to 4, got {o.FreezeStages}.");
+        if (o.FreezeStages > 0)
+        {
+            var frozen = 0L;
+            foreach (var (name, p) in model.NamedParameters())
+                if (name.StartsWith("stem.", StringComparison.Ordinal) || Enumerable.Range(0, o.FreezeStages).Any(i => name.StartsWith($"stages.{i}.", StringComparison.Ordinal)))
+                {
+                    p.RequiresGrad = false;
+                    frozen += p.Numel;
+                }
+            log($"frozen: stem and stages 0-{o.FreezeStages - 1} ({frozen:N0} parameters)");
+        }
         var configJson = model.Config.ToJson();
         using var ema = o.ModelEma ? new ModelEma(model, ModelRegistry.Create(model.Config).To(device), o.ModelEmaDecay) : null;
 
@@ -119,6 +137,7 @@ public sealed class Trainer
         EvaluationResult? lastEval = null;
         var stopped = false;
         var epoch = startEpoch;
+        var channelsLast = o.ChannelsLast ?? device.Type == DeviceType.Cuda;
         var budgetEnd = o.TimeBudget is { } budget ? budget : (TimeSpan?)null;
         var trainTimer = new Stopwatch();
         var calibration = new Stopwatch();
@@ -136,6 +155,7 @@ public sealed class Trainer
                 using (var scope = Torch.NewDisposeScope())
                 {
                     var (x, y) = batch.ToTensors(device);
+                    if (channelsLast) x = x.Contiguous(channelsLast: true);
                     Tensor loss;
                     if (mixup is not null && batch.Count % 2 == 0)
                     {
@@ -174,7 +194,9 @@ public sealed class Trainer
                 globalStep++;
                 ema?.Update();
                 schedule?.StepUpdate(optimizer, globalStep);
-                if (globalStep % 25 == 0)
+                OnStep?.Invoke(new TrainingStep(epoch + 1, micro, microSteps, lossSum / Math.Max(1, images), optimizer.LearningRate,
+                    images / Math.Max(1e-9, trainTimer.Elapsed.TotalSeconds), clock.Elapsed, budgetEnd));
+                if (OnStep is null && globalStep % 25 == 0)
                     log(string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch + 1} [{micro}/{microSteps}] loss {lossSum / Math.Max(1, images):F4} lr {optimizer.LearningRate:E2} {images / trainTimer.Elapsed.TotalSeconds:F0} img/s"));
                 var scheduleDone = budgetEnd is not null && schedule is not null && globalStep >= schedule.TInitial;

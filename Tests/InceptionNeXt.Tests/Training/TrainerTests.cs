@@ -71,6 +71,38 @@ public sealed class TrainerTests
         StringAssert.Contains(fromCheckpoint, "horizontal");
     }
 
+    [TestMethod]
+    public void LearnsATwoClassShapesProblemInSeconds()
+    {
+        // Red vs blue shapes (discs, squares, triangles at random places and sizes, on noisy backgrounds; JPEG and PNG).
+        using var dir = new TempDir();
+        var data = Path.Combine(dir.Path, "shapes");
+        PythonRunner.RequirePython();
+        PythonRunner.Run("""
+            import os, sys, numpy as np
+            from PIL import Image, ImageDraw
+            rng = np.random.default_rng(7)
+            for cls, colour in [("blue", (40, 60, 220)), ("red", (220, 50, 40))]:
+                os.makedirs(f"{sys.argv[1]}/{cls}")
+                for i in range(60):
+                    img = Image.fromarray(rng.integers(90, 170, (32, 32, 3), dtype=np.uint8))
+                    d = ImageDraw.Draw(img)
+                    x, y, r = rng.integers(8, 24), rng.integers(8, 24), rng.integers(4, 9)
+                    c = tuple(int(v) for v in np.clip(np.array(colour) + rng.integers(-30, 30, 3), 0, 255))
+                    kind = i % 3
+                    if kind == 0: d.ellipse([x - r, y - r, x + r, y + r], fill=c)
+                    elif kind == 1: d.rectangle([x - r, y - r, x + r, y + r], fill=c)
+                    else: d.polygon([(x, y - r), (x - r, y + r), (x + r, y + r)], fill=c)
+                    img.save(f"{sys.argv[1]}/{cls}/{i:02d}." + ("png" if i % 2 else "jpg"), quality=90)
+            """, data);
+        var result = new Trainer(new TrainOptions
+        {
+            Data = data, Model = "inceptionnext_atto", Output = Path.Combine(dir.Path, "run"), Epochs = 6, BatchSize = 16, Lr = 2e-3,
+            Workers = 2, Threads = 2, ValidationFraction = 0.25, Seed = 3,
+        }, _ => { }).Run();
+        Assert.IsTrue(result.Last.Top1 >= 95, $"held-out top-1 {result.Last.Top1:F1}% after {result.Epochs} epochs");
+    }
+
     private static string RunCli(params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
