@@ -10,4 +10,5 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ValidateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ImageClassificationCommand.Create());
 return root.Parse(args).Invoke();

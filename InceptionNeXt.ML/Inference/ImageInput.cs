@@ -20,6 +20,15 @@ public readonly struct ImageInput
     /// <summary>How results and errors refer to this image (the path for files).</summary>
     public string Name { get; }
 
+    /// <summary>The file this input reads, or null for bytes and pixels.</summary>
+    public string? FilePath => path;
+
+    /// <summary>Encoded bytes (empty for files and pixels).</summary>
+    internal ReadOnlyMemory<byte> EncodedBytes => bytes;
+
+    /// <summary>Decoded pixels, or null.</summary>
+    internal RgbImage? Pixels => image;
+
     /// <summary>A JPEG or PNG file.</summary>
     public static ImageInput FromFile(string path) => new(path, path, default, null);
 

@@ -18,12 +18,18 @@ public sealed class OnnxImageFeaturizer : OnnxImageModel
 {
     /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.UseCuda"/>).</summary>
     /// <exception cref="InvalidDataException">The model has no features output.</exception>
-    public OnnxImageFeaturizer(string modelPath, InferenceOptions? options = null) : base(modelPath, options)
+    public OnnxImageFeaturizer(string modelPath, InferenceOptions? options = null) : base(modelPath, options) => RequireFeatures(modelPath);
+
+    /// <summary>Loads the model from its bytes; <paramref name="name"/> is how errors refer to it.</summary>
+    /// <exception cref="InvalidDataException">The model has no features output.</exception>
+    public OnnxImageFeaturizer(byte[] model, string name, InferenceOptions? options = null) : base(model, name, options) => RequireFeatures(name);
+
+    private void RequireFeatures(string name)
     {
         if (!Info.HasFeatures)
         {
             Dispose();
-            throw new InvalidDataException($"{modelPath} has no 'features' output; export it with `inceptionnext export`.");
+            throw new InvalidDataException($"{name} has no 'features' output; export it with `inceptionnext export`.");
         }
     }
 

@@ -14,13 +14,18 @@ public abstract class OnnxImageModel : IDisposable
     private readonly InferenceSession session;
 
     /// <summary>Loads a model file.</summary>
-    protected OnnxImageModel(string modelPath, InferenceOptions? options)
+    protected OnnxImageModel(string modelPath, InferenceOptions? options) : this(modelPath, null, options) { }
+
+    /// <summary>Loads a model from its bytes; <paramref name="name"/> is how errors refer to it.</summary>
+    protected OnnxImageModel(byte[] model, string name, InferenceOptions? options) : this(name, model, options) { }
+
+    private OnnxImageModel(string modelPath, byte[]? modelBytes, InferenceOptions? options)
     {
         Options = options ?? new InferenceOptions();
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.PreprocessThreads < 1) throw new ArgumentOutOfRangeException(nameof(options), "PreprocessThreads must be at least 1.");
         using var sessionOptions = Options.CreateSessionOptions();
-        session = new InferenceSession(modelPath, sessionOptions);
+        session = modelBytes is null ? new InferenceSession(modelPath, sessionOptions) : new InferenceSession(modelBytes, sessionOptions);
         try
         {
             Info = OnnxModelInfo.FromSession(session, modelPath);

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using InceptionNeXt.ML.Evaluation;
+using InceptionNeXt.ML.OnnxFormat;
+using InceptionNeXt.ML.Pipelines;
+using InceptionNeXt.ML.Pipelines.Data;
+using InceptionNeXt.ML.Pipelines.Trainers;
+using InceptionNeXt.ML.Pipelines.Transforms;
+using InceptionNeXt.ML.Trainers;
+using InceptionNeXt.Training.Export;
+
+namespace InceptionNeXt.Cli.ModelBuilder;
+
+/// <summary>What <c>inceptionnext image-classification</c> was asked to do.</summary>
+internal sealed record BuilderOptions
+{
+    public required string Dataset { get; init; }
+    public string? ValidationDataset { get; init; }
+    public TimeSpan TrainTime { get; init; } = TimeSpan.FromMinutes(5);
+    public string? Model { get; init; }
+    public string? Pretrained { get; init; }
+    public required string Output { get; init; }
+    public string Name { get; init; } = "ImageClassifier";
+    public string? CacheDirectory { get; init; }
+    public double ValidationFraction { get; init; } = 0.2;
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>One trained candidate and its validation metrics.</summary>
+internal sealed record Candidate(string Trainer, MulticlassPredictionTransformer Head, MulticlassMetrics Metrics, TimeSpan Time, IReadOnlyList<HeadTrainingEpoch> Epochs);
+
+/// <summary>
+/// Model Builder's image classification, for InceptionNeXt: one folder per label in; backbone features cached on
+/// disk; heads tried within the time budget and the best kept by validation accuracy; model.zip, model.onnx (head
+/// grafted onto the backbone, labels and preprocessing inside), report.html and a console app out.
+/// </summary>
+internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string> log)
+{
+    /// <summary>The bundled Fashion-MNIST backbone used when no --pretrained weights are given.</summary>
+    public const string DefaultBackbone = "inceptionnext_atto_fashion_mnist.onnx";
+
+    public Candidate Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var ctx = new InceptionNeXtContext(o.Seed);
+        Directory.CreateDirectory(o.Output);
+
+        var (train, validation) = LoadData(ctx);
+        var (backbone, backboneName) = LoadBackbone();
+
+        var skipped = new List<SkippedImage>();
+        var cache = o.CacheDirectory ?? DefaultCacheDirectory();
+        var lastReport = Stopwatch.StartNew();
+        var featurizeOptions = new ImageFeaturizerOptions
+        {
+            CacheDirectory = cache, UnreadableImages = UnreadableImagePolicy.Skip, OnSkipped = skipped.Add,
+            OnProgress = (done, total) =>
+            {
+                if (done == total || lastReport.Elapsed.TotalSeconds >= 5)
+                {
+                    log($"  features {done}/{total} ({clock.Elapsed.TotalSeconds:F0} s)");
+                    lastReport.Restart();
+                }
+            },
+        };
+        log($"backbone: {backboneName}; feature cache: {cache}");
+        var featurizePipeline = ctx.Transforms.LoadImages("Image", null, "ImagePath")
+            .Append(ctx.Transforms.FeaturizeImages(backbone, backboneName, "Features", "Image", featurizeOptions));
+        using var featurizer = featurizePipeline.Fit(train);
+        var featurizerStage = featurizer.LastTransformer;
+        var trainFeatures = featurizer.Transform(train);
+        var validationFeatures = featurizer.Transform(validation);
+        foreach (var s in skipped) Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}");
+        log($"features: {trainFeatures.RowCount} train, {validationFeatures.RowCount} validation images, {featurizerStage.FeatureSize} values each " +
+            $"({featurizerStage.CacheHits} from cache, {featurizerStage.BackboneImages} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
+        if (trainFeatures.RowCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");
+        if (validationFeatures.RowCount == 0) throw new ArgumentException("No validation image could be read.");
+
+        var keys = ctx.Transforms.Conversion.MapValueToKey("Label").Fit(trainFeatures);
+        var trainSet = keys.Transform(trainFeatures);
+        var validationSet = keys.Transform(validationFeatures);
+
+        var candidates = new List<Candidate>();
+        foreach (var (name, make) in Trainers())
+        {
+            if (candidates.Count > 0 && clock.Elapsed >= o.TrainTime)
+            {
+                log($"time budget reached: {name} not tried");
+                continue;
+            }
+            var epochs = new List<HeadTrainingEpoch>();
+            var trainer = make(epochs.Add);
+            var timer = Stopwatch.StartNew();
+            using var cancel = new CancellationTokenSource(Max(TimeSpan.FromSeconds(5), o.TrainTime - clock.Elapsed));
+            var head = new HeadTrainerEstimator(trainer, "Label", "Features") { CancellationToken = cancel.Token }.Fit(trainSet, validationSet);
+            var metrics = ctx.MulticlassClassification.Evaluate(head.Transform(validationSet));
+            candidates.Add(new Candidate(name, head, metrics, timer.Elapsed, epochs));
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s"));
+        }
+        var best = candidates.OrderByDescending(c => c.Metrics.MicroAccuracy).ThenBy(c => c.Metrics.LogLoss).First();
+        log($"best: {best.Trainer}");
+
+        // model.zip: the consumer passes ImagePath only, so the label mapping (a training-time stage) is left out.
+        var zip = Path.Combine(o.Output, "model.zip");
+        var stages = new List<ITransformer>(featurizer.Transformers) { best.Head, ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(best.Head.Transform(validationSet)) };
+        ctx.Model.Save(new TransformerChain<ITransformer>(stages), new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]), zip);
+        var onnx = Path.Combine(o.Output, "model.onnx");
+        File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(backbone, best.Head.Head, best.Head.Labels, o.Name));
+        BuilderReport.Write(Path.Combine(o.Output, "report.html"), o, backboneName, candidates, best, skipped, trainFeatures.RowCount, validationFeatures.RowCount);
+        var sample = trainFeatures.GetColumn<string>("ImagePath")[0];
+        var app = ConsoleAppGenerator.Generate(o.Output, o.Name, Path.GetFullPath(sample));
+
+        log("");
+        log(best.Metrics.ToText());
+        log($"wrote {zip}");
+        log($"wrote {onnx}");
+        log($"wrote {Path.Combine(o.Output, "report.html")}");
+        log($"wrote {app} (dotnet run --project {app} -- IMAGE...)");
+        return best;
+    }
+
+    private (DataView Train, DataView Validation) LoadData(InceptionNeXtContext ctx)
+    {
+        var data = ctx.Data.LoadFromImageFolder(o.Dataset);
+        var labels = data.GetColumn<string>("Label").ToArray().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (labels.Length < 2)
+            throw new ArgumentException($"{o.Dataset} has one label folder ('{labels[0]}'); image classification needs at least two, one subfolder per label.");
+        log($"data: {data.RowCount} images, {labels.Length} labels ({string.Join(", ", labels.Take(10))}{(labels.Length > 10 ? ", ..." : "")})");
+        if (o.ValidationDataset is { } v)
+        {
+            var val = ctx.Data.LoadFromImageFolder(v);
+            var unknown = val.GetColumn<string>("Label").ToArray().Distinct().Where(l => !labels.Contains(l)).ToArray();
+            if (unknown.Length > 0)
+                throw new ArgumentException($"{v} has label folder(s) not in {o.Dataset}: {string.Join(", ", unknown)}.");
+            return (data, val);
+        }
+        var split = ctx.Data.TrainTestSplit(data, o.ValidationFraction, "Label");
+        log($"validation: {split.TestSet.RowCount} images held out ({o.ValidationFraction:P0} of each label)");
+        return (split.TrainSet, split.TestSet);
+    }
+
+    private (byte[] Model, string Name) LoadBackbone()
+    {
+        if (o.Pretrained is { } weights)
+        {
+            if (!File.Exists(weights)) throw new FileNotFoundException($"--pretrained {weights} not found.", weights);
+            var model = o.Model ?? "inceptionnext_atto";
+            var path = Path.Combine(o.Output, "backbone.onnx");
+            log($"exporting {model} with {weights} to {path}");
+            OnnxExporter.Export(model, weights, path, new OnnxExportOptions { EmbedPreprocessing = true });
+            return (File.ReadAllBytes(path), $"{model} ({Path.GetFileName(weights)})");
+        }
+        if (o.Model is not null)
+            throw new ArgumentException($"--model {o.Model} needs --pretrained weights: features of untrained weights are not useful. Download the official checkpoint and pass it with --pretrained.");
+        var bundled = Path.Combine(AppContext.BaseDirectory, "Models", DefaultBackbone);
+        if (!File.Exists(bundled)) throw new FileNotFoundException($"The bundled backbone {bundled} is missing; pass --model NAME --pretrained FILE.", bundled);
+        log("no --pretrained weights: using the bundled Fashion-MNIST backbone (small grayscale images; ImageNet weights from the official repository work far better on photos)");
+        return (File.ReadAllBytes(bundled), DefaultBackbone);
+    }
+
+    private IEnumerable<(string Name, Func<Action<HeadTrainingEpoch>, IHeadTrainer> Make)> Trainers()
+    {
+        yield return ("logistic-regression (L-BFGS, L2 1e-3)", e => new LbfgsLogisticRegression { L2Regularization = 1e-3, OnEpoch = e });
+        yield return ("mlp (256 hidden)", e => new MlpHeadTrainer { HiddenSize = 256, Seed = o.Seed, OnEpoch = e });
+        yield return ("logistic-regression (L-BFGS, L2 1e-2)", e => new LbfgsLogisticRegression { L2Regularization = 1e-2, OnEpoch = e });
+        yield return ("logistic-regression (L-BFGS, L2 1e-4)", e => new LbfgsLogisticRegression { L2Regularization = 1e-4, OnEpoch = e });
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static string DefaultCacheDirectory()
+    {
+        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "inceptionnext", "features");
+    }
+}

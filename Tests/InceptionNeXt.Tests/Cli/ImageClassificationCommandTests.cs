@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using InceptionNeXt.ML.Inference;
+using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Tests.Pipelines;
+
+namespace InceptionNeXt.Tests.Cli;
+
+/// <summary>`inceptionnext image-classification` as a user runs it, and the console project it generates.</summary>
+[TestClass]
+public sealed class ImageClassificationCommandTests
+{
+    private static (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static (int, string, string) Cli(params string[] args) =>
+        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"), .. args]);
+
+    [TestMethod]
+    public void BuildsModelFilesAndAConsoleAppThatRuns()
+    {
+        using var dir = new TempDir();
+        var (folder, _) = PipelineFixture.Create(dir, perClass: 10);
+        File.WriteAllBytes(Path.Combine(folder, "green", "broken.png"), [0x89, 0x50, 0x4E, 0x47]);
+        var output = Path.Combine(dir.Path, "out");
+        var (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "30", "--output", output,
+            "--name", "Colours", "--cache", Path.Combine(dir.Path, "cache"));
+        Assert.AreEqual(0, code, stdout + stderr);
+        StringAssert.Contains(stderr, "broken.png", "the unreadable file is listed");
+        StringAssert.Contains(stdout, "accuracy: ");
+        foreach (var f in new[] { "model.zip", "model.onnx", "report.html" }) Assert.IsTrue(File.Exists(Path.Combine(output, f)), f);
+        var report = File.ReadAllText(Path.Combine(output, "report.html"));
+        StringAssert.Contains(report, "<table");
+        StringAssert.Contains(report, "broken.png");
+
+        // model.onnx carries the labels and classifies on its own.
+        using (var classifier = new OnnxImageClassifier(Path.Combine(output, "model.onnx")))
+        {
+            CollectionAssert.AreEqual(new[] { "blue", "green", "red" }, classifier.Labels.ToArray());
+            var red = Directory.GetFiles(Path.Combine(folder, "red")).First(f => !f.EndsWith("broken.png", StringComparison.Ordinal));
+            Assert.AreEqual(3, classifier.Classify(red, topK: 3).Predictions.Count);
+        }
+
+        // The generated console project builds and runs against model.zip.
+        var app = Path.Combine(output, "Colours.ConsoleApp");
+        var build = Run("dotnet", "build", app, "-c", "Release", "-o", Path.Combine(dir.Path, "app"), "--nologo");
+        Assert.AreEqual(0, build.Item1, build.Item2 + build.Item3);
+        var image = Directory.GetFiles(Path.Combine(folder, "blue"))[0];
+        var run = Run("dotnet", Path.Combine(dir.Path, "app", "Colours.ConsoleApp.dll"), image);
+        Assert.AreEqual(0, run.Item1, run.Item2 + run.Item3);
+        StringAssert.StartsWith(run.Item2, image + "\t");
+        Assert.IsTrue(new[] { "blue", "green", "red" }.Any(l => run.Item2.Split('\t')[1] == l), run.Item2);
+
+        // A second run reuses the cached features: nothing goes through the backbone.
+        (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "10", "--output", Path.Combine(dir.Path, "out2"),
+            "--cache", Path.Combine(dir.Path, "cache"));
+        Assert.AreEqual(0, code, stdout + stderr);
+        StringAssert.Contains(stdout, " 0 through the backbone");
+    }
+
+    [TestMethod]
+    public void BadFoldersGetClearMessages()
+    {
+        using var dir = new TempDir();
+        var empty = Directory.CreateDirectory(Path.Combine(dir.Path, "empty")).FullName;
+        var (code, _, stderr) = Cli("image-classification", "--dataset", empty, "--output", Path.Combine(dir.Path, "o1"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "holds no images");
+
+        var (folder, _) = PipelineFixture.Create(dir, perClass: 2);
+        Directory.Delete(Path.Combine(folder, "red"), true);
+        Directory.Delete(Path.Combine(folder, "green"), true);
+        (code, _, stderr) = Cli("image-classification", "--dataset", folder, "--output", Path.Combine(dir.Path, "o2"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "one label folder ('blue')");
+
+        (code, _, stderr) = Cli("image-classification", "--dataset", Path.Combine(dir.Path, "missing"), "--output", Path.Combine(dir.Path, "o3"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "missing");
+    }
+}
