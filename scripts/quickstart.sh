@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: set up, list the model zoo, then train inceptionnext_atto
-# on generated stripe images (horizontal vs. vertical) and report its held-out accuracy.
+# The main job on the embedded default: set up, then Samples/QuickStart: the bundled Fashion-MNIST model
+# (Models/) classifies the bundled sample images, and an ML.NET-style pipeline trains, evaluates, saves and
+# reloads a head on its features.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cli=(dotnet run --project InceptionNeXt.Cli -c Release --no-build --)
-"${cli[@]}" models
-"${cli[@]}" demo
+dotnet run --project Samples/QuickStart -c Release --no-build
