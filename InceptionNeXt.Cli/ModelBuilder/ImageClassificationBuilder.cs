@@ -8,6 +8,7 @@ using InceptionNeXt.ML.Pipelines.Trainers;
 using InceptionNeXt.ML.Pipelines.Transforms;
 using InceptionNeXt.ML.Trainers;
 using InceptionNeXt.Training.Export;
+using InceptionNeXt.Training.Training;
 
 namespace InceptionNeXt.Cli.ModelBuilder;
 
@@ -27,7 +28,14 @@ internal sealed record BuilderOptions
 }
 
 /// <summary>One trained candidate and its validation metrics.</summary>
-internal sealed record Candidate(string Trainer, MulticlassPredictionTransformer Head, MulticlassMetrics Metrics, TimeSpan Time, IReadOnlyList<HeadTrainingEpoch> Epochs);
+/// <param name="Trainer">How it was trained.</param>
+/// <param name="Metrics">Validation metrics.</param>
+/// <param name="Time">Training time.</param>
+/// <param name="Epochs">Per-epoch metrics of a head trainer (empty for fine-tuning, whose curves are in its own report).</param>
+/// <param name="Head">A head on the frozen backbone's features, or null for a fine-tuned model.</param>
+/// <param name="ClassifierOnnx">The fine-tuned model exported to ONNX, or null for a head.</param>
+internal sealed record Candidate(string Trainer, MulticlassMetrics Metrics, TimeSpan Time, IReadOnlyList<HeadTrainingEpoch> Epochs,
+    MulticlassPredictionTransformer? Head, string? ClassifierOnnx);
 
 /// <summary>
 /// Model Builder's image classification, for InceptionNeXt: one folder per label in; backbone features cached on
@@ -94,19 +102,35 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
             using var cancel = new CancellationTokenSource(Max(TimeSpan.FromSeconds(5), o.TrainTime - clock.Elapsed));
             var head = new HeadTrainerEstimator(trainer, "Label", "Features") { CancellationToken = cancel.Token }.Fit(trainSet, validationSet);
             var metrics = ctx.MulticlassClassification.Evaluate(head.Transform(validationSet));
-            candidates.Add(new Candidate(name, head, metrics, timer.Elapsed, epochs));
+            candidates.Add(new Candidate(name, metrics, timer.Elapsed, epochs, head, null));
             log(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s"));
         }
+        var remaining = o.TrainTime - clock.Elapsed;
+        if (o.Pretrained is null) log("fine-tuning: skipped (it needs --pretrained weights; the bundled model ships as ONNX only)");
+        else if (remaining < MinFineTuneTime) log($"fine-tuning: skipped ({Math.Max(0, remaining.TotalSeconds):F0} s of the budget left; it needs {MinFineTuneTime.TotalSeconds:F0} s)");
+        else if (FineTune(ctx, trainFeatures, validationFeatures, validationSet, keys.KeyValues, remaining) is { } tuned) candidates.Add(tuned);
+
         var best = candidates.OrderByDescending(c => c.Metrics.MicroAccuracy).ThenBy(c => c.Metrics.LogLoss).First();
         log($"best: {best.Trainer}");
 
         // model.zip: the consumer passes ImagePath only, so the label mapping (a training-time stage) is left out.
         var zip = Path.Combine(o.Output, "model.zip");
-        var stages = new List<ITransformer>(featurizer.Transformers) { best.Head, ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(best.Head.Transform(validationSet)) };
-        ctx.Model.Save(new TransformerChain<ITransformer>(stages), new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]), zip);
         var onnx = Path.Combine(o.Output, "model.onnx");
-        File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(backbone, best.Head.Head, best.Head.Labels, o.Name));
+        var inputSchema = new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]);
+        if (best.Head is { } bestHead)
+        {
+            var stages = new List<ITransformer>(featurizer.Transformers) { bestHead, ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(bestHead.Transform(validationSet)) };
+            ctx.Model.Save(new TransformerChain<ITransformer>(stages), inputSchema, zip);
+            File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(backbone, bestHead.Head, bestHead.Labels, o.Name));
+        }
+        else
+        {
+            using var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(best.ClassifierOnnx!)).Fit(validationSet);
+            var stages = new List<ITransformer>(classify.Transformers) { ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classify.Transform(validationSet.SelectRows([0]))) };
+            ctx.Model.Save(new TransformerChain<ITransformer>(stages), inputSchema, zip);
+            File.Copy(best.ClassifierOnnx!, onnx, overwrite: true);
+        }
         BuilderReport.Write(Path.Combine(o.Output, "report.html"), o, backboneName, candidates, best, skipped, trainFeatures.RowCount, validationFeatures.RowCount);
         var sample = trainFeatures.GetColumn<string>("ImagePath")[0];
         var app = ConsoleAppGenerator.Generate(o.Output, o.Name, Path.GetFullPath(sample));
@@ -118,6 +142,64 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         log($"wrote {Path.Combine(o.Output, "report.html")}");
         log($"wrote {app} (dotnet run --project {app} -- IMAGE...)");
         return best;
+    }
+
+    private static readonly TimeSpan MinFineTuneTime = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Fine-tunes the whole --pretrained model on the same train/validation split (an ImageNet-layout folder of links to
+    /// the readable images), exports the best epoch with preprocessing embedded and scores it on the validation set.
+    /// </summary>
+    private Candidate? FineTune(InceptionNeXtContext ctx, DataView train, DataView validation, DataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
+    {
+        var timer = Stopwatch.StartNew();
+        var root = Path.Combine(o.Output, "finetune");
+        var layout = Path.Combine(root, "data");
+        if (Directory.Exists(layout)) Directory.Delete(layout, recursive: true);
+        LinkImages(train, Path.Combine(layout, "train"));
+        LinkImages(validation, Path.Combine(layout, "val"));
+        // Export and validation run after training: keep a share of the budget for them.
+        var budget = TimeSpan.FromSeconds(Math.Max(20, remaining.TotalSeconds * 0.8 - 10));
+        log($"fine-tuning {o.Model ?? "inceptionnext_atto"} from {o.Pretrained} for {budget.TotalSeconds:F0} s");
+        var options = new TrainOptions
+        {
+            Data = layout, Model = o.Model ?? "inceptionnext_atto", Pretrained = o.Pretrained, Output = root, TimeBudget = budget,
+            BatchSize = Math.Clamp(train.RowCount / 4, 2, 32), Seed = o.Seed,
+        };
+        try
+        {
+            new Trainer(options, line => { if (!line.StartsWith("epoch ", StringComparison.Ordinal) || line.Contains(':', StringComparison.Ordinal)) log("  " + line); }).Run();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
+        {
+            log($"fine-tuning failed, keeping the heads: {e.Message}");
+            return null;
+        }
+        var onnx = Path.Combine(root, "model.onnx");
+        OnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
+        using var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(onnx)).Fit(validationSet);
+        if (!classify.LastTransformer.Labels.SequenceEqual(labels))
+        {
+            log("fine-tuning: the fine-tuned model's labels differ from the data's; keeping the heads");
+            return null;
+        }
+        var scored = classify.Transform(validationSet);
+        var metrics = ctx.MulticlassClassification.Evaluate(scored);
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"fine-tuned: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s (curves: {Path.Combine(root, "report.html")})"));
+        return new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, [], null, onnx);
+    }
+
+    private static void LinkImages(DataView data, string folder)
+    {
+        var paths = data.GetColumn<string>("ImagePath");
+        var labels = data.GetColumn<string>("Label");
+        for (var i = 0; i < data.RowCount; i++)
+        {
+            var dir = Path.Combine(folder, labels[i]);
+            Directory.CreateDirectory(dir);
+            File.CreateSymbolicLink(Path.Combine(dir, $"{i:D6}_{Path.GetFileName(paths[i])}"), Path.GetFullPath(paths[i]));
+        }
     }
 
     private (DataView Train, DataView Validation) LoadData(InceptionNeXtContext ctx)

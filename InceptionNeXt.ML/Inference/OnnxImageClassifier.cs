@@ -35,14 +35,26 @@ public sealed class OnnxImageClassifier : OnnxImageModel
 {
     /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.UseCuda"/>).</summary>
     /// <exception cref="InvalidDataException">The model has no logits output or is not an image model.</exception>
-    public OnnxImageClassifier(string modelPath, InferenceOptions? options = null) : base(modelPath, options)
+    public OnnxImageClassifier(string modelPath, InferenceOptions? options = null) : base(modelPath, options) => RequireLogits(modelPath);
+
+    /// <summary>Loads the model from its bytes; <paramref name="name"/> is how errors refer to it.</summary>
+    /// <exception cref="InvalidDataException">The model has no logits output or is not an image model.</exception>
+    public OnnxImageClassifier(byte[] model, string name, InferenceOptions? options = null) : base(model, name, options) => RequireLogits(name);
+
+    private void RequireLogits(string name)
     {
         if (!Info.HasLogits)
         {
             Dispose();
-            throw new InvalidDataException($"{modelPath} has no 'logits' output; use {nameof(OnnxImageFeaturizer)} for feature models.");
+            throw new InvalidDataException($"{name} has no 'logits' output; use {nameof(OnnxImageFeaturizer)} for feature models.");
         }
     }
+
+    /// <summary>
+    /// Logits of many images in batches, in input order (decoding overlapped with inference); an unreadable image
+    /// gives its error instead.
+    /// </summary>
+    public IEnumerable<(ImageInput Image, float[]? Logits, Exception? Error)> LogitsMany(IEnumerable<ImageInput> images) => RunImages(images, LogitsName);
 
     /// <summary>Class labels, by index.</summary>
     public IReadOnlyList<string> Labels => Info.Labels;

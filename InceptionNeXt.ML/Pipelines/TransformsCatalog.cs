@@ -30,6 +30,17 @@ public sealed class TransformsCatalog
         return FeaturizeImages(File.ReadAllBytes(modelPath), Path.GetFileName(modelPath), outputColumnName, inputColumnName, options);
     }
 
+    /// <summary>
+    /// A whole exported classifier (fine-tuned, or with a grafted head): images to <c>Score</c> and <c>PredictedLabel</c>
+    /// over the model's own labels, with the model's own preprocessing. Options choose CPU/CUDA and batching.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The model file is missing.</exception>
+    public TrivialEstimator<ImageClassifierTransformer> ClassifyImages(string modelPath, string inputColumnName = "Image", Inference.InferenceOptions? options = null)
+    {
+        if (!File.Exists(modelPath)) throw new FileNotFoundException($"Classifier model {modelPath} not found.", modelPath);
+        return new(new ImageClassifierTransformer(File.ReadAllBytes(modelPath), Path.GetFileName(modelPath), inputColumnName, options));
+    }
+
     /// <summary>InceptionNeXt features from model bytes; <paramref name="modelName"/> names it in messages.</summary>
     public TrivialEstimator<ImageFeaturizerTransformer> FeaturizeImages(byte[] model, string modelName, string outputColumnName = "Features", string inputColumnName = "Image", ImageFeaturizerOptions? options = null) =>
         new(new ImageFeaturizerTransformer(model, modelName, outputColumnName, inputColumnName, options));

@@ -15,7 +15,7 @@ cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll)
 mkdir -p "$work"
 [[ -d $work/data/few ]] || /usr/bin/python3 tools/bench/make_fmnist_transfer.py /usr/share/datasets/fashion-mnist "$work/data" 100
 secs() { echo $(( $(date +%s) - $1 )); }
-top1() { "${cli[@]}" validate --model "$1" --data "$work/data/test" | grep '^top-1: ' | sed 's/top-1: //'; }
+top1() { "${cli[@]}" validate --model "$1" --data "$work/data/test" | grep '^top-1: ' | sed -E 's/top-1: ([0-9.]+).*/\1%/'; }
 
 t=$(date +%s)
 [[ -f $work/pretrain/best.pth ]] || "${cli[@]}" train --data "$work/data/pretrain" --model inceptionnext_atto --stem-stride 2 \

@@ -79,6 +79,7 @@ internal static class ModelArchive
         [Transforms.LoadImagesTransformer.Name] = Transforms.LoadImagesTransformer.Load,
         [Transforms.PreprocessImagesTransformer.Name] = Transforms.PreprocessImagesTransformer.Load,
         [Transforms.ImageFeaturizerTransformer.Name] = Transforms.ImageFeaturizerTransformer.Load,
+        [Transforms.ImageClassifierTransformer.Name] = Transforms.ImageClassifierTransformer.Load,
         [Transforms.ValueToKeyMappingTransformer.Name] = Transforms.ValueToKeyMappingTransformer.Load,
         [Transforms.KeyToValueMappingTransformer.Name] = Transforms.KeyToValueMappingTransformer.Load,
         [Trainers.MulticlassPredictionTransformer.Name] = Trainers.MulticlassPredictionTransformer.Load,

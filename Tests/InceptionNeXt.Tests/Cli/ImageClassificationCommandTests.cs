@@ -71,6 +71,31 @@ public sealed class ImageClassificationCommandTests
     }
 
     [TestMethod]
+    public void FineTunesAPretrainedCheckpointWhenTimeAllows()
+    {
+        using var dir = new TempDir();
+        var (folder, _) = PipelineFixture.Create(dir, perClass: 12);
+        // A small "pretrained" checkpoint of our own (official ImageNet weights take the same path).
+        var pretrain = Path.Combine(dir.Path, "pretrain");
+        new InceptionNeXt.Training.Training.Trainer(new InceptionNeXt.Training.Training.TrainOptions
+        {
+            Data = folder, Model = "inceptionnext_atto", Output = pretrain, Epochs = 1, BatchSize = 8, Workers = 1, Threads = 2, Seed = 1,
+        }, _ => { }).Run();
+        var output = Path.Combine(dir.Path, "out");
+        var (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "75", "--output", output,
+            "--model", "inceptionnext_atto", "--pretrained", Path.Combine(pretrain, "best.pth"), "--cache", Path.Combine(dir.Path, "cache"));
+        Assert.AreEqual(0, code, stdout + stderr);
+        StringAssert.Contains(stdout, "fine-tuned: validation accuracy", stdout);
+        StringAssert.Contains(stdout, "best: ");
+        // Whichever won, model.onnx and model.zip agree on the labels and both load.
+        using var classifier = new OnnxImageClassifier(Path.Combine(output, "model.onnx"));
+        CollectionAssert.AreEqual(new[] { "blue", "green", "red" }, classifier.Labels.ToArray());
+        var ctx = new ML.Pipelines.InceptionNeXtContext();
+        using var model = ctx.Model.Load(Path.Combine(output, "model.zip"), out var schema);
+        Assert.AreEqual("ImagePath: Text", schema!.Describe());
+    }
+
+    [TestMethod]
     public void BadFoldersGetClearMessages()
     {
         using var dir = new TempDir();
