@@ -12,10 +12,11 @@ public static class PretrainedWeights
     /// <summary>
     /// Creates <paramref name="modelName"/> with the weights in <paramref name="path"/>. The class count is taken
     /// from the checkpoint unless <paramref name="numClasses"/> asks for another, in which case the classifier is
-    /// freshly initialised and everything else is loaded strictly.
+    /// freshly initialised and everything else is loaded strictly. <paramref name="newHead"/> re-initialises the
+    /// classifier even when the count matches (new classes that happen to be as many as the old ones).
     /// </summary>
     public static ImageClassifier Create(string modelName, string path, int? numClasses = null,
-        Func<ModelConfig, ModelConfig>? configure = null)
+        Func<ModelConfig, ModelConfig>? configure = null, bool newHead = false)
     {
         var stateDict = Read(path);
         var config = ModelRegistry.GetConfig(modelName);
@@ -28,7 +29,7 @@ public static class PretrainedWeights
         var model = ModelRegistry.Create(config);
         try
         {
-            LoadInto(model, stateDict, path, numClasses);
+            LoadInto(model, stateDict, path, numClasses, newHead);
             return model;
         }
         catch
@@ -38,25 +39,27 @@ public static class PretrainedWeights
         }
     }
 
-    /// <summary>Loads <paramref name="path"/> into <paramref name="model"/>; see <see cref="LoadInto(ImageClassifier, StateDict, string, int?)"/>.</summary>
+    /// <summary>Loads <paramref name="path"/> into <paramref name="model"/>; see <see cref="LoadInto(ImageClassifier, StateDict, string, int?, bool)"/>.</summary>
     public static void LoadInto(ImageClassifier model, string path, int? numClasses = null) =>
         LoadInto(model, Read(path), path, numClasses);
 
     /// <summary>
     /// Loads a state dict strictly. When <paramref name="numClasses"/> is given and differs from the checkpoint's
-    /// classifier, the checkpoint's classifier is ignored and the model gets a fresh one with that many outputs.
+    /// classifier, or <paramref name="newHead"/> is set, the checkpoint's classifier is ignored and the model gets a
+    /// fresh one with that many outputs.
     /// </summary>
     /// <exception cref="StateDictMismatchException">Keys or shapes (other than a re-initialised classifier) differ.</exception>
-    public static void LoadInto(ImageClassifier model, StateDict stateDict, string source, int? numClasses = null)
+    public static void LoadInto(ImageClassifier model, StateDict stateDict, string source, int? numClasses = null, bool newHead = false)
     {
         var classifier = model.ClassifierName + ".";
         var rows = ClassifierRows(stateDict, model.ClassifierName);
-        if (numClasses is { } wanted && rows is { } have && wanted != have)
+        if (rows is { } have && (numClasses is { } w && w != have || newHead))
         {
+            var wanted = numClasses ?? have;
             var trimmed = new StateDict();
             foreach (var (name, value) in stateDict)
                 if (!name.StartsWith(classifier, StringComparison.Ordinal)) trimmed.Add(name, value);
-            if (model.Config.NumClasses != wanted) model.ResetClassifier(wanted);
+            model.ResetClassifier(wanted);
             var result = model.LoadStateDict(trimmed, strict: false, source);
             var missing = result.Missing.Where(k => !k.StartsWith(classifier, StringComparison.Ordinal)).ToList();
             if (missing.Count > 0 || result.Unexpected.Count > 0 || result.ShapeMismatches.Count > 0)

@@ -68,7 +68,7 @@ public sealed class Trainer
         };
         using var model = o.Pretrained is null
             ? ModelRegistry.Create(o.Model, configure)
-            : PretrainedWeights.Create(o.Model, o.Pretrained, classes.Count, configure);
+            : PretrainedWeights.Create(o.Model, o.Pretrained, classes.Count, configure, newHead: HasOtherLabels(o.Pretrained, classes));
         model.To(device);
         if (o.FreezeStages is < 0 or > 4) throw new ArgumentException($"--freeze-stages must be 0 to 4, got {o.FreezeStages}.");
         if (o.FreezeStages > 0)
@@ -254,6 +254,23 @@ public sealed class Trainer
         ["drop path"] = o.DropPath?.ToString(CultureInfo.InvariantCulture) ?? "", ["EMA"] = o.ModelEma ? o.ModelEmaDecay.ToString(CultureInfo.InvariantCulture) : "off",
         ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <summary>
+    /// Whether a training checkpoint was trained on other labels than <paramref name="classes"/>: its classifier then
+    /// means other classes even when the count matches, so fine-tuning starts from a fresh one.
+    /// </summary>
+    private static bool HasOtherLabels(string pretrained, IReadOnlyList<string> classes)
+    {
+        if (Checkpoints.Checkpoint.DetectFormat(pretrained) != Checkpoints.Checkpoint.Format.PyTorchZip) return false;
+        try
+        {
+            return TrainingCheckpoint.ReadInfo(pretrained).ClassLabels is { } labels && !labels.SequenceEqual(classes);
+        }
+        catch (InvalidDataException)
+        {
+            return false; // not one of our training checkpoints (official weights): only the class count decides
+        }
+    }
 
     private static bool IsSmall(IImageDataset dataset)
     {

@@ -397,6 +397,28 @@ public sealed class ModelZooTests
     }
 
     [TestMethod]
+    public void NewHeadReplacesTheClassifierEvenWhenTheCountMatches()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("atto3.safetensors");
+        Torch.ManualSeed(11);
+        StateDict checkpoint;
+        using (var source = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 3 }))
+        {
+            foreach (var (n, t) in source.NamedStateTensors())
+                if (n == "head.fc2.bias") Init.Normal(t, 0, 1);
+            checkpoint = source.StateDict();
+            Checkpoint.SaveStateDict(path, checkpoint);
+        }
+        using (var kept = PretrainedWeights.Create("inceptionnext_atto", path, numClasses: 3))
+            CollectionAssert.AreEqual(checkpoint["head.fc2.bias"].Data, kept.StateDict()["head.fc2.bias"].Data, "same count: classifier kept");
+        using var fresh = PretrainedWeights.Create("inceptionnext_atto", path, numClasses: 3, newHead: true);
+        var state = fresh.StateDict();
+        Assert.IsTrue(state["head.fc2.bias"].ToFloat32().All(v => v == 0), "new head: fresh classifier");
+        CollectionAssert.AreEqual(checkpoint["stages.3.blocks.1.mlp.fc1.weight"].Data, state["stages.3.blocks.1.mlp.fc1.weight"].Data, "backbone kept");
+    }
+
+    [TestMethod]
     public void OfficialConvNeXtLayoutIsRenamedToTimmAndLoadsStrictly()
     {
         var config = ModelRegistry.GetConfig("convnext_tiny") with { Depths = [1, 1, 2, 1], Dims = [16, 32, 48, 64], NumClasses = 5 };
