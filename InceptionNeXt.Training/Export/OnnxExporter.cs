@@ -28,6 +28,9 @@ public sealed record OnnxExportOptions
     /// <summary>Class labels stored in the metadata (one per classifier output).</summary>
     public IReadOnlyList<string>? Labels { get; init; }
 
+    /// <summary>The <c>model_name</c> stored in the metadata; the model's registry name when null.</summary>
+    public string? ModelName { get; init; }
+
     /// <summary>Evaluation preprocessing stored in the metadata (and embedded on request); the variant's own when null.</summary>
     public PreprocessingConfig? Preprocessing { get; init; }
 }
@@ -66,7 +69,7 @@ public static class OnnxExporter
 
         var metadata = new Dictionary<string, string>
         {
-            ["model_name"] = config.Name,
+            ["model_name"] = options.ModelName ?? config.Name,
             ["model_config"] = config.ToJson(),
             ["num_classes"] = Invariant(config.NumClasses),
             ["input_size"] = Invariant(size),
@@ -97,7 +100,9 @@ public static class OnnxExporter
     {
         if (weightsPath is not null && IsTrainingCheckpoint(weightsPath))
         {
-            ExportTrainingCheckpoint(weightsPath, outputPath, options);
+            // Older training checkpoints do not record the registry name; the one given here fills it in.
+            var named = options ?? new OnnxExportOptions();
+            ExportTrainingCheckpoint(weightsPath, outputPath, named.ModelName is null && TrainingNameMissing(weightsPath) ? named with { ModelName = modelName } : named);
             return;
         }
         using var model = weightsPath is null
@@ -124,6 +129,8 @@ public static class OnnxExporter
             });
         }
     }
+
+    private static bool TrainingNameMissing(string path) => !Training.TrainingCheckpoint.ReadInfo(path).Args.ContainsKey("model");
 
     private static bool IsTrainingCheckpoint(string path)
     {

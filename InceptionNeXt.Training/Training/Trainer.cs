@@ -237,9 +237,10 @@ public sealed class Trainer
         return new TrainResult(Math.Max(best, lastEval.Top1), lastEval, epoch - startEpoch, stopped, last);
     }
 
-    /// <summary>Evaluation preprocessing stored with each checkpoint, so `validate` and export reproduce it.</summary>
-    private static Dictionary<string, object?> Args(int size, bool small) => new()
+    /// <summary>The registry name and evaluation preprocessing stored with each checkpoint, so `validate` and export reproduce them.</summary>
+    private Dictionary<string, object?> Args(int size, bool small) => new()
     {
+        ["model"] = o.Model,
         ["image_size"] = (long)size,
         ["crop_pct"] = small ? 1.0 : 0.875,
     };

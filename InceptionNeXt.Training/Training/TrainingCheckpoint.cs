@@ -95,6 +95,8 @@ public static class TrainingCheckpoint
         if (info.ModelConfigJson is null) throw new InvalidDataException($"{path} holds no model config; is it a training checkpoint?");
         if (useEma && !info.HasEma) throw new ArgumentException($"{path} has no EMA weights.");
         var config = Models.ModelConfig.FromJson(info.ModelConfigJson);
+        // The registry name is not part of the config JSON; newer checkpoints keep it with the run arguments.
+        if (config.Name.Length == 0 && info.Args.TryGetValue("model", out var name) && name is string n) config = config with { Name = n };
         var model = Models.ModelRegistry.Create(config);
         try
         {

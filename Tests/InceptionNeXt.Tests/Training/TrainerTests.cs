@@ -64,6 +64,8 @@ public sealed class TrainerTests
         // The checkpoint exports to ONNX with its labels and input size; `validate` gives the same numbers for both.
         var onnx = Path.Combine(options.Output, "model.onnx");
         InceptionNeXt.Training.Export.OnnxExporter.ExportTrainingCheckpoint(Path.Combine(options.Output, "best.pth"), onnx);
+        using (var exported = new InceptionNeXt.ML.Inference.OnnxImageClassifier(onnx))
+            Assert.AreEqual("inceptionnext_atto", exported.Info.ModelName, "the registry name travels with the checkpoint");
         var fromCheckpoint = RunCli("validate", "--model", Path.Combine(options.Output, "best.pth"), "--data", data);
         var fromOnnx = RunCli("validate", "--model", onnx, "--data", data);
         var top1 = fromCheckpoint.Split('\n').Single(l => l.StartsWith("top-1: ", StringComparison.Ordinal));
