@@ -9,7 +9,7 @@ namespace InceptionNeXt.ML.Caching;
 /// <summary>
 /// An on-disk cache of backbone (bottleneck) feature vectors keyed by image identity, so retraining a head does not
 /// run the backbone again (as ML.NET's image-classification trainer caches bottleneck values). One cache belongs to
-/// one <see cref="ModelKey"/>: its entries live in <c>directory/&lt;modelKey&gt;/features.bin</c>.
+/// one <see cref="ModelKey(string, string, string)"/>: its entries live in <c>directory/&lt;modelKey&gt;/features.bin</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -55,7 +55,7 @@ public sealed class FeatureCache : IDisposable
 
     /// <summary>Opens (or starts) the cache for <paramref name="modelKey"/> under <paramref name="directory"/>; never throws for a missing or damaged file.</summary>
     /// <param name="directory">Root folder of caches; created when missing.</param>
-    /// <param name="modelKey">Usually <see cref="ModelKey"/>; it names the sub-folder, so it may not contain path separators.</param>
+    /// <param name="modelKey">Usually <see cref="ModelKey(string, string, string)"/>; it names the sub-folder, so it may not contain path separators.</param>
     public FeatureCache(string directory, string modelKey)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -109,10 +109,7 @@ public sealed class FeatureCache : IDisposable
     public static string ModelKey(string modelPath, string preprocessingDescription, string outputName)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        ArgumentNullException.ThrowIfNull(preprocessingDescription);
-        ArgumentNullException.ThrowIfNull(outputName);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData("InceptionNeXt.FeatureCache.ModelKey\0"u8);
+        using var hash = StartModelKey(preprocessingDescription, outputName);
         using (var stream = new FileStream(modelPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         {
             // Every part is length-prefixed so no two different (model, preprocessing, output) triples hash the same bytes.
@@ -121,7 +118,29 @@ public sealed class FeatureCache : IDisposable
             int read;
             while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, read);
         }
+        return FinishModelKey(hash, preprocessingDescription, outputName);
+    }
 
+    /// <summary>The same key as <see cref="ModelKey(string, string, string)"/> for a model held in memory.</summary>
+    public static string ModelKey(ReadOnlySpan<byte> model, string preprocessingDescription, string outputName)
+    {
+        using var hash = StartModelKey(preprocessingDescription, outputName);
+        AppendInt64(hash, model.Length);
+        hash.AppendData(model);
+        return FinishModelKey(hash, preprocessingDescription, outputName);
+    }
+
+    private static IncrementalHash StartModelKey(string preprocessingDescription, string outputName)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessingDescription);
+        ArgumentNullException.ThrowIfNull(outputName);
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData("InceptionNeXt.FeatureCache.ModelKey\0"u8);
+        return hash;
+    }
+
+    private static string FinishModelKey(IncrementalHash hash, string preprocessingDescription, string outputName)
+    {
         foreach (string text in (string[])[preprocessingDescription, outputName])
         {
             byte[] bytes = Encoding.UTF8.GetBytes(text);

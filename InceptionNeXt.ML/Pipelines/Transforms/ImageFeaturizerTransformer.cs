@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using InceptionNeXt.ML.Caching;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
@@ -192,14 +190,8 @@ public sealed class ImageFeaturizerTransformer : ITransformer, ISavableTransform
         : image.EncodedBytes.Length > 0 ? FeatureCache.ContentKey(image.EncodedBytes.Span) : null;
 
     /// <summary>The model bytes and the preprocessing in use decide the cache folder.</summary>
-    private static string ModelKey(byte[] model, PreprocessOptions preprocessing)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(model);
-        sha.AppendData(Encoding.UTF8.GetBytes(string.Join("|", preprocessing.InputSize, preprocessing.CropPct, preprocessing.Interpolation,
-            string.Join(",", preprocessing.Mean), string.Join(",", preprocessing.Std), preprocessing.Normalize, "features")));
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    private static string ModelKey(byte[] model, PreprocessOptions p) =>
+        FeatureCache.ModelKey(model, string.Join("|", p.InputSize, p.CropPct, p.Interpolation, string.Join(",", p.Mean), string.Join(",", p.Std), p.Normalize), "features");
 
     void ISavableTransformer.Save(ModelSaveContext context)
     {
