@@ -79,9 +79,10 @@ public sealed class DataOperationsCatalog
         if (!(testFraction > 0 && testFraction < 1)) throw new ArgumentOutOfRangeException(nameof(testFraction), $"testFraction must be between 0 and 1, got {testFraction}.");
         var random = new Random(seed ?? context.Seed);
         if (stratificationColumnName is not null) data.Schema.Require("TrainTestSplit", "stratification", stratificationColumnName, "", ColumnKind.Text, ColumnKind.Key, ColumnKind.Int32, ColumnKind.Boolean);
-        var groups = stratificationColumnName is null
+        var strata = stratificationColumnName is null ? null : data.Columns.First(c => c.Name == stratificationColumnName);
+        var groups = strata is null
             ? [Enumerable.Range(0, data.RowCount).ToArray()]
-            : Enumerable.Range(0, data.RowCount).GroupBy(i => Convert.ToString(data.Columns.First(c => c.Name == stratificationColumnName).GetBoxedValue(i), System.Globalization.CultureInfo.InvariantCulture))
+            : Enumerable.Range(0, data.RowCount).GroupBy(i => Convert.ToString(strata.GetBoxedValue(i), System.Globalization.CultureInfo.InvariantCulture))
                 .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
         var train = new List<int>();
         var test = new List<int>();
@@ -90,7 +91,7 @@ public sealed class DataOperationsCatalog
             var rows = g.ToArray();
             random.Shuffle(rows);
             var n = (int)Math.Round(rows.Length * testFraction);
-            if (stratificationColumnName is not null) n = Math.Min(n, rows.Length - 1);
+            if (strata is not null) n = Math.Min(n, rows.Length - 1);
             test.AddRange(rows.Take(n));
             train.AddRange(rows.Skip(n));
         }

@@ -61,7 +61,7 @@ public sealed class EstimatorChain<TLast> : IEstimator<TransformerChain<TLast>> 
 }
 
 /// <summary>Fitted stages run in order; disposing it releases the stages that hold native resources.</summary>
-public sealed class TransformerChain<TLast> : ITransformer, IDisposable where TLast : class, ITransformer
+public sealed class TransformerChain<TLast> : ITransformer, IStageList, IDisposable where TLast : class, ITransformer
 {
     /// <summary>Chains fitted stages (for example some stages of a fitted chain, to leave out the label mapping at prediction time).</summary>
     public TransformerChain(IReadOnlyList<ITransformer> transformers)
@@ -98,6 +98,12 @@ public sealed class TransformerChain<TLast> : ITransformer, IDisposable where TL
     {
         foreach (var t in Transformers) (t as IDisposable)?.Dispose();
     }
+}
+
+/// <summary>The stages of a chain whatever its last stage's type (a class generic is not covariant).</summary>
+internal interface IStageList
+{
+    IReadOnlyList<ITransformer> Transformers { get; }
 }
 
 /// <summary><c>Append</c> for single estimators, as in ML.NET.</summary>

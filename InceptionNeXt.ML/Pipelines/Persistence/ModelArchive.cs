@@ -87,7 +87,7 @@ internal static class ModelArchive
 
     public static void Save(ITransformer model, DataViewSchema? inputSchema, string path)
     {
-        var stages = Flatten(model);
+        var stages = model is IStageList chain ? chain.Transformers : [model];
         var manifest = new Manifest(Format, Version, [], inputSchema?.Columns.Select(SchemaEntry.From).ToList());
         var temp = path + ".tmp";
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -153,15 +153,6 @@ internal static class ModelArchive
             }
             return new TransformerChain<ITransformer>(stages);
         }
-    }
-
-    private static IReadOnlyList<ITransformer> Flatten(ITransformer model)
-    {
-        // A TransformerChain<T> of any T: its stages; anything else is a single stage.
-        var property = model.GetType().GetProperty(nameof(TransformerChain<ITransformer>.Transformers));
-        return model.GetType().IsGenericType && model.GetType().GetGenericTypeDefinition() == typeof(TransformerChain<>)
-            ? (IReadOnlyList<ITransformer>)property!.GetValue(model)!
-            : [model];
     }
 
     private sealed record Manifest(string Format, int Version, List<StageEntry> Stages, List<SchemaEntry>? InputSchema);
