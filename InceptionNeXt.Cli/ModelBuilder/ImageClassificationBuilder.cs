@@ -32,10 +32,11 @@ internal sealed record BuilderOptions
 /// <param name="Metrics">Validation metrics.</param>
 /// <param name="Time">Training time.</param>
 /// <param name="Epochs">Per-epoch metrics of a head trainer (empty for fine-tuning, whose curves are in its own report).</param>
-/// <param name="Head">A head on the frozen backbone's features, or null for a fine-tuned model.</param>
-/// <param name="ClassifierOnnx">The fine-tuned model exported to ONNX, or null for a head.</param>
+/// <param name="Stages">The fitted stages from image path to Score/PredictedLabel (what model.zip holds, before MapKeyToValue).</param>
+/// <param name="Scored">The validation data as <paramref name="Stages"/> scored it (the metrics' source).</param>
+/// <param name="Onnx">Makes the single ONNX file: the head grafted onto the backbone, or the fine-tuned export.</param>
 internal sealed record Candidate(string Trainer, MulticlassMetrics Metrics, TimeSpan Time, IReadOnlyList<HeadTrainingEpoch> Epochs,
-    MulticlassPredictionTransformer? Head, string? ClassifierOnnx);
+    IReadOnlyList<ITransformer> Stages, DataView Scored, Func<byte[]> Onnx);
 
 /// <summary>
 /// Model Builder's image classification, for InceptionNeXt: one folder per label in; backbone features cached on
@@ -101,15 +102,16 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
             var timer = Stopwatch.StartNew();
             using var cancel = new CancellationTokenSource(Max(TimeSpan.FromSeconds(5), o.TrainTime - clock.Elapsed));
             var head = new HeadTrainerEstimator(trainer, "Label", "Features") { CancellationToken = cancel.Token }.Fit(trainSet, validationSet);
-            var metrics = ctx.MulticlassClassification.Evaluate(head.Transform(validationSet));
-            candidates.Add(new Candidate(name, metrics, timer.Elapsed, epochs, head, null));
+            var scored = head.Transform(validationSet);
+            var metrics = ctx.MulticlassClassification.Evaluate(scored);
+            candidates.Add(new Candidate(name, metrics, timer.Elapsed, epochs, [.. featurizer.Transformers, head], scored,
+                () => OnnxHeadGrafting.Graft(backbone, head.Head, head.Labels, o.Name)));
             log(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s"));
         }
-        var remaining = o.TrainTime - clock.Elapsed;
-        if (o.Pretrained is null) log("fine-tuning: skipped (it needs --pretrained weights; the bundled model ships as ONNX only)");
-        else if (remaining < MinFineTuneTime) log($"fine-tuning: skipped ({Math.Max(0, remaining.TotalSeconds):F0} s of the budget left; it needs {MinFineTuneTime.TotalSeconds:F0} s)");
-        else if (FineTune(ctx, trainFeatures, validationFeatures, validationSet, keys.KeyValues, remaining) is { } tuned) candidates.Add(tuned);
+        var tuned = FineTune(ctx, trainFeatures, validationFeatures, validationSet, keys.KeyValues, o.TrainTime - clock.Elapsed);
+        using var tunedChain = tuned?.Chain;
+        if (tuned is { } t) candidates.Add(t.Candidate);
 
         var best = candidates.OrderByDescending(c => c.Metrics.MicroAccuracy).ThenBy(c => c.Metrics.LogLoss).First();
         log($"best: {best.Trainer}");
@@ -117,20 +119,9 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         // model.zip: the consumer passes ImagePath only, so the label mapping (a training-time stage) is left out.
         var zip = Path.Combine(o.Output, "model.zip");
         var onnx = Path.Combine(o.Output, "model.onnx");
-        var inputSchema = new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]);
-        if (best.Head is { } bestHead)
-        {
-            var stages = new List<ITransformer>(featurizer.Transformers) { bestHead, ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(bestHead.Transform(validationSet)) };
-            ctx.Model.Save(new TransformerChain<ITransformer>(stages), inputSchema, zip);
-            File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(backbone, bestHead.Head, bestHead.Labels, o.Name));
-        }
-        else
-        {
-            using var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(best.ClassifierOnnx!)).Fit(validationSet);
-            var stages = new List<ITransformer>(classify.Transformers) { ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classify.Transform(validationSet.SelectRows([0]))) };
-            ctx.Model.Save(new TransformerChain<ITransformer>(stages), inputSchema, zip);
-            File.Copy(best.ClassifierOnnx!, onnx, overwrite: true);
-        }
+        var keyToValue = ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(best.Scored);
+        ctx.Model.Save(new TransformerChain<ITransformer>([.. best.Stages, keyToValue]), new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]), zip);
+        File.WriteAllBytes(onnx, best.Onnx());
         BuilderReport.Write(Path.Combine(o.Output, "report.html"), o, backboneName, candidates, best, skipped, trainFeatures.RowCount, validationFeatures.RowCount);
         var sample = trainFeatures.GetColumn<string>("ImagePath")[0];
         var app = ConsoleAppGenerator.Generate(o.Output, o.Name, Path.GetFullPath(sample));
@@ -147,11 +138,21 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     private static readonly TimeSpan MinFineTuneTime = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Fine-tunes the whole --pretrained model on the same train/validation split (an ImageNet-layout folder of links to
+    /// When --pretrained weights and at least a minute of the budget are left, fine-tunes the whole model on the same train/validation split (an ImageNet-layout folder of links to
     /// the readable images), exports the best epoch with preprocessing embedded and scores it on the validation set.
     /// </summary>
-    private Candidate? FineTune(InceptionNeXtContext ctx, DataView train, DataView validation, DataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
+    private (Candidate Candidate, IDisposable Chain)? FineTune(InceptionNeXtContext ctx, DataView train, DataView validation, DataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
     {
+        if (o.Pretrained is null)
+        {
+            log("fine-tuning: skipped (it needs --pretrained weights; the bundled model ships as ONNX only)");
+            return null;
+        }
+        if (remaining < MinFineTuneTime)
+        {
+            log($"fine-tuning: skipped ({Math.Max(0, remaining.TotalSeconds):F0} s of the budget left; it needs {MinFineTuneTime.TotalSeconds:F0} s)");
+            return null;
+        }
         var timer = Stopwatch.StartNew();
         var root = Path.Combine(o.Output, "finetune");
         var layout = Path.Combine(root, "data");
@@ -177,9 +178,10 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         }
         var onnx = Path.Combine(root, "model.onnx");
         OnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
-        using var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(onnx)).Fit(validationSet);
+        var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(onnx)).Fit(validationSet);
         if (!classify.LastTransformer.Labels.SequenceEqual(labels))
         {
+            classify.Dispose();
             log("fine-tuning: the fine-tuned model's labels differ from the data's; keeping the heads");
             return null;
         }
@@ -187,7 +189,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var metrics = ctx.MulticlassClassification.Evaluate(scored);
         log(string.Create(CultureInfo.InvariantCulture,
             $"fine-tuned: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s (curves: {Path.Combine(root, "report.html")})"));
-        return new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, [], null, onnx);
+        return (new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, [], classify.Transformers, scored, () => File.ReadAllBytes(onnx)), classify);
     }
 
     private static void LinkImages(DataView data, string folder)
