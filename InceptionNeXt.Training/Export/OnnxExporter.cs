@@ -100,9 +100,7 @@ public static class OnnxExporter
     {
         if (weightsPath is not null && IsTrainingCheckpoint(weightsPath))
         {
-            // Older training checkpoints do not record the registry name; the one given here fills it in.
-            var named = options ?? new OnnxExportOptions();
-            ExportTrainingCheckpoint(weightsPath, outputPath, named.ModelName is null && TrainingNameMissing(weightsPath) ? named with { ModelName = modelName } : named);
+            ExportTrainingCheckpoint(weightsPath, outputPath, options, fallbackModelName: modelName);
             return;
         }
         using var model = weightsPath is null
@@ -115,7 +113,13 @@ public static class OnnxExporter
     /// Exports a checkpoint written by <c>inceptionnext train</c>: the architecture, class labels, input size and crop
     /// come from the checkpoint unless <paramref name="options"/> overrides them.
     /// </summary>
-    public static void ExportTrainingCheckpoint(string checkpointPath, string outputPath, OnnxExportOptions? options = null, bool useEma = false)
+    /// <param name="checkpointPath">The training checkpoint.</param>
+    /// <param name="outputPath">The .onnx file to write.</param>
+    /// <param name="options">Overrides of what the checkpoint says.</param>
+    /// <param name="useEma">Export the EMA weights.</param>
+    /// <param name="fallbackModelName">The <c>model_name</c> for older checkpoints that do not record their registry name.</param>
+    public static void ExportTrainingCheckpoint(string checkpointPath, string outputPath, OnnxExportOptions? options = null, bool useEma = false,
+        string? fallbackModelName = null)
     {
         var (model, info, size, crop) = Training.TrainingCheckpoint.LoadTrainedModel(checkpointPath, useEma);
         using (model)
@@ -124,13 +128,12 @@ public static class OnnxExporter
             Export(model, outputPath, options with
             {
                 ImageSize = options.ImageSize ?? size,
+                ModelName = options.ModelName ?? (model.Config.Name.Length > 0 ? null : fallbackModelName),
                 Labels = options.Labels ?? info.ClassLabels,
                 Preprocessing = options.Preprocessing ?? model.Config.Preprocessing with { InputSize = options.ImageSize ?? size, CropPct = crop },
             });
         }
     }
-
-    private static bool TrainingNameMissing(string path) => !Training.TrainingCheckpoint.ReadInfo(path).Args.ContainsKey("model");
 
     private static bool IsTrainingCheckpoint(string path)
     {
