@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using InceptionNeXt.Tests.Infrastructure;
 
 namespace InceptionNeXt.Tests.Cli;
 
@@ -7,27 +7,7 @@ namespace InceptionNeXt.Tests.Cli;
 [TestClass]
 public sealed class CliTests
 {
-    private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("CLI timed out");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args) => ProcessRunner.RunCli(args);
 
     [TestMethod]
     public void ModelsListsEveryVariantWithExactCounts()

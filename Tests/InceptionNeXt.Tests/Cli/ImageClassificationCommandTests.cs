@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Tests.Pipelines;
 
 namespace InceptionNeXt.Tests.Cli;
@@ -9,24 +9,9 @@ namespace InceptionNeXt.Tests.Cli;
 [TestClass]
 public sealed class ImageClassificationCommandTests
 {
-    private static (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args) => ProcessRunner.Run(file, args);
 
-    private static (int, string, string) Cli(params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"), .. args]);
+    private static (int, string, string) Cli(params string[] args) => ProcessRunner.RunCli(args);
 
     [TestMethod]
     public void BuildsModelFilesAndAConsoleAppThatRuns()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.ML.OnnxRuntime;
@@ -176,16 +175,10 @@ public sealed class InferenceApiTests
     {
         var (model, path) = Export(embed: true);
         model.Dispose();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"), "predict", "--model", path, "--top", "2", dir.Path })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.AreEqual(2, process.ExitCode, stderr.Result);
-        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.AreEqual(5, lines.Length, stdout.Result);
+        var (code, stdout, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--top", "2", dir.Path);
+        Assert.AreEqual(2, code, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(5, lines.Length, stdout);
         foreach (var line in lines)
         {
             var fields = line.Split('\t');
@@ -194,7 +187,7 @@ public sealed class InferenceApiTests
             CollectionAssert.Contains(Labels, fields[1]);
             Assert.IsTrue(float.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) >= float.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture));
         }
-        StringAssert.Contains(stderr.Result, "empty.jpg");
-        StringAssert.Contains(stderr.Result, "notes.png");
+        StringAssert.Contains(stderr, "empty.jpg");
+        StringAssert.Contains(stderr, "notes.png");
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace InceptionNeXt.Tests.Infrastructure;
 
 /// <summary>Runs small reference scripts with the system Python (and PyTorch, when installed) for cross-checks.</summary>
@@ -41,37 +39,14 @@ public static class PythonRunner
     /// <summary>Runs <paramref name="script"/> with a timeout.</summary>
     public static string Run(string script, TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo(Python)
+        var (code, stdout, stderr) = ProcessRunner.Run(Python, ["-c", script, .. args], timeout,
+            new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["OMP_NUM_THREADS"] = "1" });
+        if (code != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
+            throw new InvalidOperationException($"Python exited with code {code}:\n{stderr}\nstdout:\n{stdout}");
         }
 
-        psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Python}.");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Python script timed out after {timeout}.");
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"Python exited with code {process.ExitCode}:\n{stderr.Result}\nstdout:\n{stdout.Result}");
-        }
-
-        return stdout.Result;
+        return stdout;
     }
 
     private static bool Probe(string code)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace InceptionNeXt.Tests.Infrastructure;
 
 /// <summary>Runs the project's Python reference scripts (tools/reference, copied next to the tests).</summary>
@@ -12,26 +10,9 @@ public static class ReferenceScripts
     public static string Run(string script, params string[] args)
     {
         PythonRunner.RequireTorch();
-        var psi = new ProcessStartInfo(PythonRunner.Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(PathOf(script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start python");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} timed out");
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{script} exited with {process.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result;
+        var (code, stdout, stderr) = ProcessRunner.Run(PythonRunner.Python, [PathOf(script), .. args], environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
+        if (code != 0)
+            throw new InvalidOperationException($"{script} exited with {code}:\n{stderr}\n{stdout}");
+        return stdout;
     }
 }

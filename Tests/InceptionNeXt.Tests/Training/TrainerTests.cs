@@ -107,15 +107,9 @@ public sealed class TrainerTests
 
     private static string RunCli(params string[] args)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "InceptionNeXt.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, stderr.Result);
-        return stdout.Result;
+        var (code, stdout, stderr) = ProcessRunner.RunCli(args);
+        Assert.AreEqual(0, code, stderr);
+        return stdout;
     }
 
     [TestMethod]
