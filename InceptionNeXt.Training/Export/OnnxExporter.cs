@@ -31,6 +31,12 @@ public sealed record OnnxExportOptions
     /// <summary>The <c>model_name</c> stored in the metadata; the model's registry name when null.</summary>
     public string? ModelName { get; init; }
 
+    /// <summary>
+    /// How InceptionNeXt's token mixer is written: <see cref="MixerOnnxForm.Fused"/> (default; faster on ONNX Runtime's
+    /// CPU provider, same outputs) or the literal <see cref="MixerOnnxForm.Split"/> graph.
+    /// </summary>
+    public MixerOnnxForm MixerForm { get; init; } = MixerOnnxForm.Fused;
+
     /// <summary>Evaluation preprocessing stored in the metadata (and embedded on request); the variant's own when null.</summary>
     public PreprocessingConfig? Preprocessing { get; init; }
 }
@@ -62,7 +68,20 @@ public static class OnnxExporter
         var graph = new OnnxGraph(options.Opset);
         var x = graph.AddInput(InputName, "batch", config.InChannels, size, size);
         if (options.EmbedPreprocessing) x = EmbedNormalisation(graph, x, pre);
-        var (features, preLogits, logits) = model.ExportOnnxGraph(graph, x);
+        var mixers = model.NamedModules().Select(m => m.Module).OfType<InceptionDWConv2d>().ToList();
+        var forms = mixers.Select(m => m.OnnxForm).ToList();
+        foreach (var mixer in mixers) mixer.OnnxForm = options.MixerForm;
+        (string Features, string PreLogits, string Logits) outputs;
+        try
+        {
+            outputs = model.ExportOnnxGraph(graph, x);
+        }
+        finally
+        {
+            for (var i = 0; i < mixers.Count; i++) mixers[i].OnnxForm = forms[i];
+        }
+
+        var (features, preLogits, logits) = outputs;
         if (config.NumClasses > 0) graph.AddOutput("logits", logits, "batch", config.NumClasses);
         graph.AddOutput("features", features, "batch", model.NumFeatures);
         if (options.IncludePreLogits) graph.AddOutput("pre_logits", preLogits, "batch", model.PreLogitsSize);

@@ -56,12 +56,38 @@ public sealed class OnnxExportTests
         var ops = root.GetProperty("ops").EnumerateArray().Select(e => e.GetString()).ToList();
         CollectionAssert.DoesNotContain(ops, "BatchNormalization", "BatchNorm must be folded into convolutions");
         CollectionAssert.Contains(ops, "Erf", "GELU must use the erf form");
+        if (config.Family == ModelFamily.InceptionNeXt)
+        {
+            // The mixer is exported as summed full-width depthwise convolutions, which ONNX Runtime keeps in NCHWc.
+            CollectionAssert.DoesNotContain(ops, "Split", "the token mixer must not split channels");
+            CollectionAssert.DoesNotContain(ops, "Concat", "the token mixer must not concatenate channels");
+        }
         var meta = root.GetProperty("meta");
         Assert.AreEqual(config.Name, meta.GetProperty("model_name").GetString());
         Assert.AreEqual("rgb_0_255_nchw", meta.GetProperty("input_format").GetString());
         CollectionAssert.AreEqual(labels, System.Text.Json.JsonSerializer.Deserialize<string[]>(meta.GetProperty("labels").GetString()!));
         Assert.AreEqual(config.ToJson(), ModelConfig.FromJson(meta.GetProperty("model_config").GetString()!).ToJson(),
             "model_config metadata round-trips");
+    }
+
+    [TestMethod]
+    public void SplitMixerFormWritesTheLiteralGraph()
+    {
+        PythonRunner.RequireTorch();
+        using var dir = new TempDir();
+        using var model = ModelRegistry.Create(ModelRegistry.GetConfig("inceptionnext_atto") with { NumClasses = 4 });
+        var path = dir.File("split.onnx");
+        OnnxExporter.Export(model, path, new OnnxExportOptions { ImageSize = 64, MixerForm = MixerOnnxForm.Split });
+        var ops = PythonRunner.Run("""
+            import sys, collections, onnx
+            m = onnx.load(sys.argv[1])
+            onnx.checker.check_model(m, full_check=True)
+            c = collections.Counter(n.op_type for n in m.graph.node)
+            print(c["Split"], c["Concat"])
+            """, path).Trim();
+        Assert.AreEqual("12 12", ops, "one Split and one Concat per block (2+2+6+2 blocks)");
+        var after = model.NamedModules().Select(m => m.Module).OfType<InceptionDWConv2d>().Select(m => m.OnnxForm).Distinct().ToArray();
+        CollectionAssert.AreEqual(new[] { MixerOnnxForm.Fused }, after, "the export leaves the model's mixers as they were");
     }
 
     [TestMethod]

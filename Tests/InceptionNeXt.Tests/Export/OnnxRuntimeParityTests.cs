@@ -22,7 +22,23 @@ public sealed class OnnxRuntimeParityTests
         AssertParity(ModelRegistry.GetConfig("convnext_atto") with { NumClasses = 6 }, embedPreprocessing: true);
     }
 
-    private static void AssertParity(ModelConfig config, bool embedPreprocessing)
+    [TestMethod]
+    public void SplitMixerFormEqualsLibtorchAndTheFusedForm()
+    {
+        foreach (var config in new[]
+        {
+            ModelRegistry.GetConfig("inceptionnext_atto") with { NumClasses = 7 },
+            ModelRegistry.GetConfig("inceptionnext_atto") with { Name = "atto_third", BranchRatio = 1.0 / 3, StemStride = 1, NumClasses = 3 },
+        })
+        {
+            var split = AssertParity(config, embedPreprocessing: false, MixerOnnxForm.Split);
+            var fused = AssertParity(config, embedPreprocessing: false, MixerOnnxForm.Fused);
+            var worst = split.Zip(fused, (a, b) => Math.Abs(a - b)).Max();
+            Assert.IsTrue(worst <= 1e-5f, $"{config.Name}: split and fused mixer logits differ by {worst:E3}");
+        }
+    }
+
+    private static float[] AssertParity(ModelConfig config, bool embedPreprocessing, MixerOnnxForm form = MixerOnnxForm.Fused)
     {
         const int size = 64, batch = 3;
         Torch.NumThreads = 2;
@@ -38,7 +54,7 @@ public sealed class OnnxRuntimeParityTests
         model.Eval();
         var bytes = OnnxExporter.Export(model, new OnnxExportOptions
         {
-            ImageSize = size, IncludePreLogits = true, EmbedPreprocessing = embedPreprocessing,
+            ImageSize = size, IncludePreLogits = true, EmbedPreprocessing = embedPreprocessing, MixerForm = form,
         });
 
         using var noGrad = Torch.NoGrad();
@@ -61,6 +77,7 @@ public sealed class OnnxRuntimeParityTests
         AssertClose(logits, results["logits"], $"{config.Name} logits");
         AssertClose(features, results["features"], $"{config.Name} features");
         AssertClose(preLogits, results["pre_logits"], $"{config.Name} pre_logits");
+        return results["logits"].GetSpan<float>().ToArray();
     }
 
     private static void AssertClose(Tensor expected, OrtTensor actual, string what)
