@@ -50,6 +50,8 @@ internal static class BenchmarkCommand
                     parse.GetValue(images));
             }
             else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
+            if (result.MedianImagesPerSecond is { } median)
+                Console.WriteLine($"median step: {median.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             Console.WriteLine($"throughput: {result.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             return 0;
         }));

@@ -29,9 +29,19 @@ public static class OnnxBenchmark
             using var results = session.Run([new NamedTensor(info.InputName, input)], [outputName]);
         }
         for (var i = 0; i < warmup; i++) Step();
+        var steps = new double[iterations];
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < iterations; i++) Step();
-        return new BenchmarkResult((long)batchSize * iterations, clock.Elapsed.TotalSeconds);
+        for (var i = 0; i < iterations; i++)
+        {
+            var start = clock.Elapsed.TotalSeconds;
+            Step();
+            steps[i] = clock.Elapsed.TotalSeconds - start;
+        }
+
+        var total = clock.Elapsed.TotalSeconds;
+        Array.Sort(steps);
+        var median = iterations % 2 == 1 ? steps[iterations / 2] : (steps[(iterations / 2) - 1] + steps[iterations / 2]) / 2;
+        return new BenchmarkResult((long)batchSize * iterations, total) { MedianImagesPerSecond = batchSize / median };
     }
 
     /// <summary>End to end: decode, preprocess and classify every image of a folder (repeated until <paramref name="minImages"/>).</summary>

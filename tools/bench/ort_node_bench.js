@@ -1,5 +1,5 @@
 // onnxruntime-node throughput on an .onnx file, for side-by-side comparison with `inceptionnext benchmark --engine onnx`.
-// Usage: node ort_node_bench.js MODEL.onnx BATCH SIZE THREADS [WARMUP] [ITERS]; last line `throughput: X img/s`.
+// Usage: node ort_node_bench.js MODEL.onnx BATCH SIZE THREADS [WARMUP] [ITERS]; then `median step: X img/s` (batch / median run time), last `throughput: X img/s`.
 const path = require('path');
 const ort = require(path.join(__dirname, '../../.cache/ort-node/node_modules/onnxruntime-node'));
 
@@ -16,10 +16,18 @@ async function main() {
   for (let i = 0; i < data.length; i++) data[i] = Math.random() * 2 - 1;
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
   for (let i = 0; i < Number(warmup); i++) await session.run(feeds);
+  const steps = [];
   const start = process.hrtime.bigint();
-  for (let i = 0; i < Number(iters); i++) await session.run(feeds);
+  for (let i = 0; i < Number(iters); i++) {
+    const t = process.hrtime.bigint();
+    await session.run(feeds);
+    steps.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  steps.sort((a, b) => a - b);
+  const n = steps.length, median = n % 2 ? steps[(n - 1) / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2;
   console.log(`onnxruntime-node ${ort.env.versions.common} model=${path.basename(model)} batch=${batch} size=${size} threads=${threads}`);
+  console.log(`median step: ${(Number(batch) / median).toFixed(2)} img/s`);
   console.log(`throughput: ${(Number(batch) * Number(iters) / seconds).toFixed(2)} img/s`);
 }
 main().catch(e => { console.error(`error: ${e.message}`); process.exit(1); });
