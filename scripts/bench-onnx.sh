@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Side-by-side ONNX Runtime benchmarks (one run, alternating engines, best of N rounds):
-#  1. this binding vs onnxruntime-node on the same .onnx file (model only);
-#  2. end to end over a folder of JPEGs (decode + preprocess + infer) vs model only;
-#  3. ONNX Runtime vs libtorch eager inference (this project's libtorch binding and PyTorch-Python);
-#  4. the default (fused) token-mixer export vs the literal Split/Concat one (`export --mixer-form Split`), this binding.
-# Binding vs onnxruntime-node runs twice as many alternating rounds, twice as long, and also compares the median step
-# (batch / median run time, best round): the two drive the same library, so their ratio is ~1.0 and only repeated runs
-# and a statistic that ignores stalled steps separate it from the VM's noise.
+# Side-by-side ONNX Runtime benchmarks, all in one run on the same exported files:
+#  1. this binding vs onnxruntime-node (model only), paired step by step (tools/bench/paired_steps.py): the two
+#     drive the same library, so their ratio is ~1.0 and only interleaved steps separate it from the VM's noise;
+#  2. end to end over a folder of JPEGs (decode + preprocess + infer) vs model only (`benchmark`, best of N rounds),
+#     with the bound that decoding alone (same threads) and the model taking turns allow: 1 / (1/model + 1/decode);
+#  3. ONNX Runtime vs libtorch eager inference (this project's libtorch binding and PyTorch-Python), best of N rounds;
+#  4. the default (fused) token-mixer export vs the literal Split/Concat one (`export --mixer-form Split`), paired.
 # Usage: scripts/bench-onnx.sh [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 3] [models...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +24,7 @@ if [[ ! -d .cache/ort-node/node_modules/onnxruntime-node ]]; then
   mkdir -p .cache/ort-node
   (cd .cache/ort-node && ONNXRUNTIME_NODE_INSTALL=skip npm install --silent --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null)
 fi
+dotnet build tools/bench/OrtStepServer -c Release --nologo -v quiet >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # 64 photos-like JPEGs of mixed sizes (smooth gradients plus noise), made here: nothing is downloaded.
 /usr/bin/python3 - "$work/images" <<'PY'
@@ -40,30 +40,31 @@ for i in range(64):
 PY
 cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll)
 last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
-# "median step" and "throughput" of one run, as "M T".
-both() { awk '/^median step:/{m=$3} /^throughput:/{t=$2} END{print m, t}'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN{print (b>a)?b:a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
-echo "| model | batch | size | threads | onnxruntime-node img/s | this binding img/s | ratio (best of each; per-round range) | median-step img/s node / binding (ratio) | end-to-end JPEG folder img/s | e2e / model-only | libtorch eager (this binding) img/s | PyTorch eager img/s | ORT / libtorch eager | split-mixer export img/s | fused / split |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+# paired SIDE SIDE PAIRS -> "median1 median2 ratio quartiles"
+paired() {
+  /usr/bin/python3 tools/bench/paired_steps.py "$batch" "$size" "$threads" "$3" "$1" "$2" | awk '
+    NR == 1 { a = $4 } NR == 2 { b = $4 } /quartiles/ { q = $4 "-" $8 } /^paired ratio/ { r = $3 }
+    END { print a, b, r, q }'
+}
+echo "| model | batch | size | threads | onnxruntime-node img/s (median step) | this binding img/s (median step) | paired ratio (quartiles) | model-only img/s | end-to-end JPEG folder img/s | e2e / model-only | decode + preprocess alone img/s | bound for e2e / model-only | libtorch eager (this binding) img/s | PyTorch eager img/s | ORT / libtorch eager (binding / PyTorch) | split-mixer export img/s (median step) | fused / split, paired |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "${models[@]}"; do
   onnx="$work/$m.onnx"
   "${cli[@]}" export --model "$m" --image-size "$size" --output "$onnx" >/dev/null
   "${cli[@]}" export --model "$m" --image-size "$size" --mixer-form Split --output "$work/$m.split.onnx" >/dev/null
   iters=20; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
-  node=0; ours=0; nodemed=0; oursmed=0; split=0; e2e=0; torch=0; py=0; lo=99; hi=0
-  for ((r = 0; r < 2 * rounds; r++)); do
-    read -r nm n < <(node tools/bench/ort_node_bench.js "$onnx" "$batch" "$size" "$threads" 3 $((2 * iters)) | both)
-    read -r om o < <("${cli[@]}" benchmark --model "$onnx" --engine onnx --batch-size "$batch" --threads "$threads" --warmup 3 --iters $((2 * iters)) | both)
-    node=$(max "$node" "$n"); ours=$(max "$ours" "$o"); q=$(ratio "$o" "$n")
-    nodemed=$(max "$nodemed" "$nm"); oursmed=$(max "$oursmed" "$om")
-    lo=$(awk -v a="$lo" -v b="$q" 'BEGIN{print (b<a)?b:a}'); hi=$(max "$hi" "$q")
-    split=$(max "$split" "$("${cli[@]}" benchmark --model "$work/$m.split.onnx" --engine onnx --batch-size "$batch" --threads "$threads" --warmup 3 --iters $((2 * iters)) | last)")
-  done
+  read -r node ours pr pq < <(paired "node:$onnx" "binding:$onnx" $((2 * iters * rounds)))
+  read -r split fused fr fq < <(paired "binding:$work/$m.split.onnx" "binding:$onnx" $((2 * iters * rounds)))
+  model=0; e2e=0; pre=0; torch=0; py=0
   for ((r = 0; r < rounds; r++)); do
-    e2e=$(max "$e2e" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --images "$work/images" --batch-size "$batch" --threads "$threads" --iters "$iters" 2>/dev/null | last)")
+    model=$(max "$model" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --batch-size "$batch" --threads "$threads" --warmup 3 --iters "$iters" | last)")
+    out=$("${cli[@]}" benchmark --model "$onnx" --engine onnx --images "$work/images" --batch-size "$batch" --threads "$threads" --iters "$iters" 2>/dev/null)
+    e2e=$(max "$e2e" "$(last <<<"$out")")
+    pre=$(max "$pre" "$(sed -nE 's/^decode \+ preprocess only: ([0-9.]+) img\/s.*/\1/p' <<<"$out")")
     torch=$(max "$torch" "$("${cli[@]}" benchmark --model "$m" --engine torch --batch-size "$batch" --image-size "$size" --threads "$threads" --warmup 2 --iters "$iters" | last)")
     py=$(max "$py" "$(/usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" --threads "$threads" --warmup 2 --iters "$iters" | last)")
   done
-  echo "| $m | $batch | $size | $threads | $node | $ours | $(ratio "$ours" "$node")x ($lo-$hi) | $nodemed / $oursmed ($(ratio "$oursmed" "$nodemed")x) | $e2e | $(ratio "$e2e" "$ours")x | $torch | $py | $(ratio "$ours" "$torch")x / $(ratio "$ours" "$py")x | $split | $(ratio "$ours" "$split")x |"
+  echo "| $m | $batch | $size | $threads | $node | $ours | ${pr}x ($pq) | $model | $e2e | $(ratio "$e2e" "$model")x | $pre | $(awk -v m="$model" -v p="$pre" 'BEGIN{printf "%.2f", 1 / (1 + m / p)}')x | $torch | $py | $(ratio "$model" "$torch")x / $(ratio "$model" "$py")x | $split | ${fr}x ($fq) |"
 done

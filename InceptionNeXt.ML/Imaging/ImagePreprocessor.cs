@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace InceptionNeXt.ML.Imaging;
 
@@ -80,6 +81,7 @@ public sealed class ImagePreprocessor
     /// </summary>
     /// <param name="image">The decoded image.</param>
     /// <param name="destination">Receives the tensor.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void ToTensor(RgbImage image, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(image);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -162,6 +163,7 @@ public static class ImageResizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void HorizontalPass(byte* src, int srcStride, int firstRow, int rowCount, in Coefficients c, byte* dst, int dstStride, byte* srcLimit)
     {
         int count = c.Count, ksize = c.KernelSize;
@@ -228,6 +230,7 @@ public static class ImageResizer
     }
 
     /// <summary>Vertical pass; <paramref name="rowOffset"/> is the source row that <paramref name="src"/> starts at.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void VerticalPass(byte* src, int srcStride, int rowOffset, in Coefficients c, int outRows, byte* dst, int rowBytes)
     {
         int ksize = c.KernelSize;
@@ -264,6 +267,7 @@ public static class ImageResizer
     }
 
     /// <summary><c>acc[i] += row[i] * weight</c> for <paramref name="length"/> bytes, 32 at a time where SIMD allows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void AccumulateRow(byte* row, int weight, int* acc, int length)
     {
         int i = 0;

@@ -1,21 +1,39 @@
 // onnxruntime-node throughput on an .onnx file, for side-by-side comparison with `inceptionnext benchmark --engine onnx`.
-// Usage: node ort_node_bench.js MODEL.onnx BATCH SIZE THREADS [WARMUP] [ITERS]; then `median step: X img/s` (batch / median run time), last `throughput: X img/s`.
+// Usage: node ort_node_bench.js MODEL.onnx BATCH SIZE THREADS [WARMUP] [ITERS]; prints `median step: X img/s`
+// (batch / median run time), last `throughput: X img/s`.
+// With --serve as the first argument it is one side of paired_steps.py instead: it prints "ready", then answers each
+// "run" line on stdin with one timed run's seconds.
 const path = require('path');
+const readline = require('readline');
 const ort = require(path.join(__dirname, '../../.cache/ort-node/node_modules/onnxruntime-node'));
 
 async function main() {
-  const [model, batch, size, threads, warmup = '3', iters = '10'] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const serve = args[0] === '--serve';
+  const [model, batch, size, threads, warmup = '3', iters = '10'] = serve ? args.slice(1) : args;
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: Number(threads),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    // Paired with another engine, our threads must not spin into its time (OrtStepServer sets the same).
+    ...(serve ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
   });
   const shape = [Number(batch), 3, Number(size), Number(size)];
   const data = new Float32Array(shape.reduce((a, b) => a * b));
   for (let i = 0; i < data.length; i++) data[i] = Math.random() * 2 - 1;
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
   for (let i = 0; i < Number(warmup); i++) await session.run(feeds);
+  if (serve) {
+    console.log('ready');
+    for await (const line of readline.createInterface({ input: process.stdin })) {
+      if (line !== 'run') break;
+      const t = process.hrtime.bigint();
+      await session.run(feeds);
+      console.log(String(Number(process.hrtime.bigint() - t) / 1e9));
+    }
+    return;
+  }
   const steps = [];
   const start = process.hrtime.bigint();
   for (let i = 0; i < Number(iters); i++) {
