@@ -190,4 +190,34 @@ public sealed class InferenceApiTests
         StringAssert.Contains(stderr, "empty.jpg");
         StringAssert.Contains(stderr, "notes.png");
     }
+
+    [TestMethod]
+    public void OnnxBenchmarkCommandReportsModelOnlyAndEndToEnd()
+    {
+        var (model, path) = Export(embed: false, name: "bench");
+        model.Dispose();
+        static double Rate(string line, string prefix)
+        {
+            StringAssert.StartsWith(line, prefix);
+            var value = double.Parse(line[prefix.Length..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.IsTrue(value > 0, line);
+            return value;
+        }
+
+        var (code, stdout, stderr) = ProcessRunner.RunCli("benchmark", "--model", path, "--engine", "onnx", "--batch-size", "2",
+            "--threads", "1", "--warmup", "1", "--iters", "3");
+        Assert.AreEqual(0, code, stderr);
+        var lines = stdout.TrimEnd().Split('\n');
+        Rate(lines[^2], "median step: ");
+        Rate(lines[^1], "throughput: ");
+
+        // End to end over the fixture folder: 5 images and 2 unreadable files, which are counted and skipped.
+        (code, stdout, stderr) = ProcessRunner.RunCli("benchmark", "--model", path, "--engine", "onnx", "--images", dir.Path,
+            "--batch-size", "2", "--threads", "1", "--iters", "3");
+        Assert.AreEqual(0, code, stderr);
+        lines = stdout.TrimEnd().Split('\n');
+        StringAssert.Contains(stdout, "2 image(s) could not be read");
+        Rate(lines.Single(l => l.StartsWith("decode + preprocess only: ", StringComparison.Ordinal)), "decode + preprocess only: ");
+        Rate(lines[^1], "throughput: ");
+    }
 }
