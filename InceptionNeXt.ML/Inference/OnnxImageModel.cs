@@ -89,6 +89,15 @@ public abstract class OnnxImageModel : IDisposable
             foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
     }
 
+    /// <summary>
+    /// Decodes and preprocesses <paramref name="inputs"/> exactly as <see cref="RunImages"/> does, batch by batch, without
+    /// running the model (to time the input side alone); unreadable inputs are skipped.
+    /// </summary>
+    internal void PreprocessOnly(IEnumerable<ImageInput> inputs)
+    {
+        foreach (var chunk in inputs.Chunk(Options.BatchSize)) ArrayPool<float>.Shared.Return(Prepare(chunk).Buffer);
+    }
+
     private Batch Prepare(ImageInput[] chunk)
     {
         var buffer = ArrayPool<float>.Shared.Rent(chunk.Length * ImageLength);
