@@ -83,7 +83,7 @@ public sealed class InceptionDWConv2d : Module
     /// and the identity channels get a centre tap of 1. The outputs are the same up to float rounding (the extra terms
     /// are exact zeros; the default model's logits moved by at most 1.4e-6), but without Split and Concat ONNX Runtime
     /// keeps the whole block in its blocked NCHWc layout instead of reordering around every mixer; the extra
-    /// depthwise work adds 1.4% (tiny) to 2.8% (atto) to the MACs. BENCHMARKS.md: 1.08x-1.09x faster for atto at
+    /// depthwise work adds 1.4% (tiny) to 2.8% (atto) to the MACs. BENCHMARKS.md: 1.08x-1.10x faster for atto at
     /// 224 px, 1.15x for the default 32 px model, 0.99x-1.02x for tiny.
     /// </summary>
     private string ExportFused(OnnxGraph graph, string input)
