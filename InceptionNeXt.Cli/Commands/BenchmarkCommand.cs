@@ -46,8 +46,8 @@ internal static class BenchmarkCommand
             {
                 if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
                 result = RunOnnx(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(threads),
-                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue.Type == DeviceType.Cuda,
-                    parse.GetValue(images));
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes),
+                    deviceValue.Type == DeviceType.Cuda ? deviceValue.Index : null, parse.GetValue(images));
             }
             else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
             if (result.MedianImagesPerSecond is { } median)
@@ -59,7 +59,7 @@ internal static class BenchmarkCommand
     }
 
     // An .onnx file is used as it is; a zoo name is exported (fresh weights) to a temporary file at the requested size.
-    private static BenchmarkResult RunOnnx(string model, int batch, int size, int threads, int warmup, int iters, int classes, bool cuda,
+    private static BenchmarkResult RunOnnx(string model, int batch, int size, int threads, int warmup, int iters, int classes, int? gpuDeviceId,
         DirectoryInfo? images)
     {
         var path = model;
@@ -77,9 +77,9 @@ internal static class BenchmarkCommand
             if (images is not null)
             {
                 if (!images.Exists) throw new DirectoryNotFoundException($"--images {images.FullName} does not exist.");
-                return OnnxBenchmark.EndToEnd(path, images.FullName, batch, threads, batch * iters, cuda, Console.WriteLine);
+                return OnnxBenchmark.EndToEnd(path, images.FullName, batch, threads, batch * iters, gpuDeviceId, Console.WriteLine);
             }
-            return OnnxBenchmark.ModelOnly(path, batch, threads, warmup, iters, cuda, Console.WriteLine);
+            return OnnxBenchmark.ModelOnly(path, batch, threads, warmup, iters, gpuDeviceId, Console.WriteLine);
         }
         finally
         {

@@ -18,9 +18,10 @@ internal static class PredictCommand
         var top = new Option<int>("--top") { Description = "Classes per image", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call", DefaultValueFactory = _ => 16 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = all cores)" };
-        var cuda = new Option<bool>("--cuda") { Description = "Use ONNX Runtime's CUDA execution provider" };
+        var device = new Option<string>("--device") { Description = "cpu, or cuda[:N] for ONNX Runtime's CUDA execution provider on GPU N (needs the GPU package, see README)", DefaultValueFactory = _ => "cpu" };
+        var fallback = new Option<bool>("--fallback-to-cpu") { Description = "With --device cuda: run on the CPU when CUDA cannot be used, instead of failing" };
         var inputs = new Argument<string[]>("IMAGE_OR_DIR") { Description = "Image files or folders (searched recursively for .jpg/.jpeg/.png)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("predict", "Classify images with an exported ONNX model.") { model, top, batch, threads, cuda, inputs };
+        var command = new Command("predict", "Classify images with an exported ONNX model.") { model, top, batch, threads, device, fallback, inputs };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var modelFile = parse.GetValue(model)!;
@@ -42,8 +43,11 @@ internal static class PredictCommand
             }
             using var classifier = new OnnxImageClassifier(modelFile.FullName, new InferenceOptions
             {
-                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), UseCuda = parse.GetValue(cuda),
+                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads),
+                GpuDeviceId = GpuDevice.Parse(parse.GetValue(device)!, "--device"), FallbackToCpu = parse.GetValue(fallback),
             });
+            if (classifier.ExecutionProvider != "CUDA" && parse.GetValue(device) != "cpu")
+                Console.Error.WriteLine("CUDA cannot be used here; running on the CPU (--fallback-to-cpu).");
             var output = new StringBuilder();
             foreach (var result in classifier.ClassifyMany(files.Select(ImageInput.FromFile), k))
             {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
-using InceptionNeXt.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace InceptionNeXt.ML.Benchmarks;
 
@@ -9,24 +9,26 @@ namespace InceptionNeXt.ML.Benchmarks;
 public static class OnnxBenchmark
 {
     /// <summary>Model-only: times <paramref name="iterations"/> runs of a batch of random normalised pixels.</summary>
-    public static BenchmarkResult ModelOnly(string modelPath, int batchSize, int threads, int warmup, int iterations, bool useCuda,
+    public static BenchmarkResult ModelOnly(string modelPath, int batchSize, int threads, int warmup, int iterations, int? gpuDeviceId,
         Action<string>? log = null)
     {
         // Nothing else runs beside the model here, so its threads may spin (ONNX Runtime's own default).
-        var options = new InferenceOptions { IntraOpThreads = threads, UseCuda = useCuda, BatchSize = batchSize, AllowSpinning = true };
-        using var sessionOptions = options.CreateSessionOptions();
-        using var session = new InferenceSession(modelPath, sessionOptions);
+        var options = new InferenceOptions { IntraOpThreads = threads, GpuDeviceId = gpuDeviceId, BatchSize = batchSize, AllowSpinning = true };
+        var (session, provider) = OnnxSessionFactory.Create(modelPath, null, options);
+        using var _ = session;
+        using var runOptions = new RunOptions();
         var info = OnnxModelInfo.FromSession(session, modelPath);
         var pixels = new float[batchSize * 3 * info.InputSize * info.InputSize];
         var random = new Random(0);
         for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
-        using var input = OrtTensor.Create(pixels, batchSize, 3, info.InputSize, info.InputSize);
-        var outputName = session.OutputNames.Contains("logits") ? "logits" : session.OutputNames[0];
-        log?.Invoke($"engine=onnxruntime {OrtEnvironment.Instance.RuntimeVersion} model={Path.GetFileName(modelPath)} batch={batchSize} " +
-                    $"size={info.InputSize} threads={threads} device={(useCuda ? "cuda" : "cpu")}");
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [batchSize, 3, info.InputSize, info.InputSize]);
+        string[] inputNames = [info.InputName];
+        string[] outputNames = [session.OutputNames.Contains("logits") ? "logits" : session.OutputNames[0]];
+        log?.Invoke($"engine=onnxruntime {OnnxSessionFactory.Runtime.GetVersionString()} (Microsoft.ML.OnnxRuntime) model={Path.GetFileName(modelPath)} " +
+                    $"batch={batchSize} size={info.InputSize} threads={threads} device={provider.ToLowerInvariant()}");
         void Step()
         {
-            using var results = session.Run([new NamedTensor(info.InputName, input)], [outputName]);
+            using var results = session.Run(runOptions, inputNames, [input], outputNames);
         }
         for (var i = 0; i < warmup; i++) Step();
         var steps = new double[iterations];
@@ -45,12 +47,12 @@ public static class OnnxBenchmark
     }
 
     /// <summary>End to end: decode, preprocess and classify every image of a folder (repeated until <paramref name="minImages"/>).</summary>
-    public static BenchmarkResult EndToEnd(string modelPath, string imageFolder, int batchSize, int threads, int minImages, bool useCuda,
+    public static BenchmarkResult EndToEnd(string modelPath, string imageFolder, int batchSize, int threads, int minImages, int? gpuDeviceId,
         Action<string>? log = null)
     {
         var files = ImageFiles.Enumerate(imageFolder).ToArray();
         if (files.Length == 0) throw new ArgumentException($"{imageFolder} contains no .jpg/.jpeg/.png images.");
-        using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions { IntraOpThreads = threads, UseCuda = useCuda, BatchSize = batchSize });
+        using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions { IntraOpThreads = threads, GpuDeviceId = gpuDeviceId, BatchSize = batchSize });
         var inputs = Enumerable.Range(0, Math.Max(1, (minImages + files.Length - 1) / files.Length))
             .SelectMany(_ => files).Select(ImageInput.FromFile).ToArray();
         log?.Invoke($"engine=onnxruntime end-to-end folder={imageFolder} images={inputs.Length} batch={batchSize} threads={threads}");

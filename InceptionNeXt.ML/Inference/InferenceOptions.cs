@@ -1,16 +1,32 @@
 using InceptionNeXt.ML.Imaging;
-using InceptionNeXt.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace InceptionNeXt.ML.Inference;
 
 /// <summary>How an ONNX image model runs: device, threads, batching and (optionally) a different preprocessing.</summary>
 public sealed record InferenceOptions
 {
-    /// <summary>Run on the GPU with ONNX Runtime's CUDA execution provider (needs a CUDA build of the library).</summary>
-    public bool UseCuda { get; init; }
+    /// <summary>
+    /// The GPU to run on with ONNX Runtime's CUDA execution provider, as ML.NET's <c>gpuDeviceId</c>; null (default): the CPU.
+    /// CUDA needs the package Microsoft.ML.OnnxRuntime.Gpu.Linux or .Windows 1.31.0 in place of Microsoft.ML.OnnxRuntime, and
+    /// CUDA 13 with cuDNN 9 on the machine (see README.md).
+    /// </summary>
+    public int? GpuDeviceId
+    {
+        get;
+        init
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(GpuDeviceId), value, "GpuDeviceId must be 0 or more (or null for the CPU).");
+            field = value;
+        }
+    }
 
-    /// <summary>GPU ordinal for <see cref="UseCuda"/>.</summary>
-    public int CudaDeviceId { get; init; }
+    /// <summary>
+    /// When <see cref="GpuDeviceId"/> is set but CUDA cannot be used (CPU-only package, no driver, no such device): true runs on
+    /// the CPU instead, false (default, as ML.NET's <c>fallbackToCpu</c>) throws an <see cref="InvalidOperationException"/>
+    /// that says what is missing.
+    /// </summary>
+    public bool FallbackToCpu { get; init; }
 
     /// <summary>ONNX Runtime intra-op threads (0 = ONNX Runtime's default: one per core).</summary>
     public int IntraOpThreads { get; init; }
@@ -45,18 +61,24 @@ public sealed record InferenceOptions
     /// <summary>Image decoder (pixel limit, EXIF handling).</summary>
     public ImageDecoder Decoder { get; init; } = ImageDecoder.Default;
 
-    internal SessionOptions CreateSessionOptions()
+    /// <summary>ONNX Runtime session options for this configuration, with CUDA on <paramref name="gpuDeviceId"/> when given.</summary>
+    internal SessionOptions CreateSessionOptions(int? gpuDeviceId)
     {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.All };
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            InterOpNumThreads = 1,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+        };
         try
         {
-            if (IntraOpThreads > 0) options.IntraOpThreads = IntraOpThreads;
-            options.InterOpThreads = 1;
-            options.SetAllowSpinning(AllowSpinning ?? true);
+            if (IntraOpThreads > 0) options.IntraOpNumThreads = IntraOpThreads;
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", AllowSpinning ?? true ? "1" : "0");
             // When decoding and inference take turns on the same cores, ONNX Runtime's threads must stop spinning as soon
             // as a run returns, or they steal the cores the next batch's decoding needs (spinning without the stop: 124 vs 181 img/s).
-            if (!ResolveOverlap()) options.AddConfigEntry("session.force_spinning_stop", "1");
-            if (UseCuda) options.AppendCudaProvider(CudaDeviceId);
+            if (!ResolveOverlap()) options.AddSessionConfigEntry("session.force_spinning_stop", "1");
+            if (gpuDeviceId is { } device) options.AppendExecutionProvider_CUDA(device);
             return options;
         }
         catch

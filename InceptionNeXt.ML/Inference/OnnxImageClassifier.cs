@@ -33,7 +33,7 @@ public sealed record ImageClassification(string Source, IReadOnlyList<ClassPredi
 /// </example>
 public sealed class OnnxImageClassifier : OnnxImageModel
 {
-    /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.UseCuda"/>).</summary>
+    /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.GpuDeviceId"/> is set).</summary>
     /// <exception cref="InvalidDataException">The model has no logits output or is not an image model.</exception>
     public OnnxImageClassifier(string modelPath, InferenceOptions? options = null) : base(modelPath, options) => RequireLogits(modelPath);
 

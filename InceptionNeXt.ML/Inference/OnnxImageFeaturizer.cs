@@ -16,7 +16,7 @@ public sealed record ImageFeatures(string Source, float[]? Features, Exception? 
 /// </summary>
 public sealed class OnnxImageFeaturizer : OnnxImageModel
 {
-    /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.UseCuda"/>).</summary>
+    /// <summary>Loads the model (CPU unless <see cref="InferenceOptions.GpuDeviceId"/> is set).</summary>
     /// <exception cref="InvalidDataException">The model has no features output.</exception>
     public OnnxImageFeaturizer(string modelPath, InferenceOptions? options = null) : base(modelPath, options) => RequireFeatures(modelPath);
 

@@ -1,17 +1,19 @@
 using System.Buffers;
 using InceptionNeXt.ML.Imaging;
-using InceptionNeXt.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace InceptionNeXt.ML.Inference;
 
 /// <summary>
 /// Shared engine of <see cref="OnnxImageClassifier"/> and <see cref="OnnxImageFeaturizer"/>: an ONNX Runtime session
-/// (CPU by default, CUDA on request), the model's preprocessing, and batched runs in which the next batch is decoded
+/// (CPU by default, CUDA on request: <see cref="InferenceOptions.GpuDeviceId"/>), the model's preprocessing, and batched runs in which the next batch is decoded
 /// and preprocessed while the current one is inferred. Safe to call from many threads at once.
 /// </summary>
 public abstract class OnnxImageModel : IDisposable
 {
     private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
+    private readonly string[] inputNames;
 
     /// <summary>Loads a model file.</summary>
     protected OnnxImageModel(string modelPath, InferenceOptions? options) : this(modelPath, null, options) { }
@@ -24,11 +26,11 @@ public abstract class OnnxImageModel : IDisposable
         Options = options ?? new InferenceOptions();
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.PreprocessThreads < 1) throw new ArgumentOutOfRangeException(nameof(options), "PreprocessThreads must be at least 1.");
-        using var sessionOptions = Options.CreateSessionOptions();
-        session = modelBytes is null ? new InferenceSession(modelPath, sessionOptions) : new InferenceSession(modelBytes, sessionOptions);
+        (session, ExecutionProvider) = OnnxSessionFactory.Create(modelPath, modelBytes, Options);
         try
         {
             Info = OnnxModelInfo.FromSession(session, modelPath);
+            inputNames = [Info.InputName];
             Preprocessor = new ImagePreprocessor(Options.Preprocessing ?? Info.Preprocessing, Options.Decoder);
             if (Preprocessor.Options.InputSize != Info.InputSize)
                 throw new ArgumentException($"{modelPath}: preprocessing produces {Preprocessor.Options.InputSize} px but the model takes {Info.InputSize} px.");
@@ -36,9 +38,13 @@ public abstract class OnnxImageModel : IDisposable
         catch
         {
             session.Dispose();
+            runOptions.Dispose();
             throw;
         }
     }
+
+    /// <summary>Where the model runs: "CPU", or "CUDA" when <see cref="InferenceOptions.GpuDeviceId"/> was honoured.</summary>
+    public string ExecutionProvider { get; }
 
     /// <summary>The model's interface and metadata.</summary>
     public OnnxModelInfo Info { get; }
@@ -49,7 +55,7 @@ public abstract class OnnxImageModel : IDisposable
     /// <summary>The image-to-tensor transform in use.</summary>
     public ImagePreprocessor Preprocessor { get; }
 
-    /// <summary>The ONNX Runtime session (for advanced use; shared, do not dispose).</summary>
+    /// <summary>The ONNX Runtime session (for advanced use; owned by this object, do not dispose).</summary>
     public InferenceSession Session => session;
 
     private int ImageLength => Preprocessor.TensorLength;
@@ -140,17 +146,42 @@ public abstract class OnnxImageModel : IDisposable
 
     private void RunBatch(Memory<float> pixels, int count, string output, float[][] rows, int offset)
     {
-        using var input = OrtTensor.Create(pixels, count, 3, Info.InputSize, Info.InputSize);
-        using var results = session.Run([new NamedTensor(Info.InputName, input)], [output]);
-        var values = results[0].Tensor.GetSpan<float>();
-        var width = values.Length / count;
-        for (var i = 0; i < count; i++) rows[offset + i] = values.Slice(i * width, width).ToArray();
+        // The input tensor is our pooled buffer itself, pinned for the call: no copy on the way in.
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels, [count, 3, Info.InputSize, Info.InputSize]);
+        var width = RowWidth(output);
+        if (width > 0)
+        {
+            // A known [batch, width] output is written straight into a pooled buffer, so ONNX Runtime allocates nothing per call.
+            var buffer = ArrayPool<float>.Shared.Rent(count * width);
+            try
+            {
+                using (var bound = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * width), [count, width]))
+                    session.Run(runOptions, inputNames, [input], [output], [bound]);
+                for (var i = 0; i < count; i++) rows[offset + i] = buffer.AsSpan(i * width, width).ToArray();
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+            return;
+        }
+
+        using var results = session.Run(runOptions, inputNames, [input], [output]);
+        var values = results[0].GetTensorDataAsSpan<float>();
+        var n = values.Length / count;
+        for (var i = 0; i < count; i++) rows[offset + i] = values.Slice(i * n, n).ToArray();
     }
+
+    /// <summary>The per-image length of <paramref name="output"/> when the model fixes it as [batch, width] float32; 0 otherwise.</summary>
+    private int RowWidth(string output) =>
+        session.OutputMetadata.TryGetValue(output, out var meta) && meta.IsTensor && meta.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+        && meta.Dimensions.Length == 2 && meta.Dimensions[1] > 0 ? meta.Dimensions[1] : 0;
 
     /// <summary>Releases the session.</summary>
     public void Dispose()
     {
         session.Dispose();
+        runOptions.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using InceptionNeXt.ML.Imaging;
-using InceptionNeXt.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace InceptionNeXt.ML.Inference;
 
@@ -48,30 +49,31 @@ public sealed class OnnxModelInfo
     /// <exception cref="InvalidDataException">The model is not a single-input NCHW image model.</exception>
     public static OnnxModelInfo FromSession(InferenceSession session, string modelName)
     {
+        ArgumentNullException.ThrowIfNull(session);
         if (session.InputMetadata.Count != 1)
-            throw new InvalidDataException($"{modelName}: expected one image input, found {session.InputMetadata.Count}.");
-        var input = session.InputMetadata[0];
-        if (input.ElementType != TensorElementType.Float || input.Rank != 4)
-            throw new InvalidDataException($"{modelName}: input '{input.Name}' must be float32 NCHW, found {input.ElementType} {input.DescribeShape()}.");
+            throw new InvalidDataException($"{modelName}: expected one image input, found {session.InputMetadata.Count} ({string.Join(", ", session.InputMetadata.Keys)}).");
+        var (inputName, input) = session.InputMetadata.First();
+        if (!input.IsTensor || input.ElementDataType != TensorElementType.Float || input.Dimensions.Length != 4)
+            throw new InvalidDataException($"{modelName}: input '{inputName}' must be float32 NCHW, found {Describe(input)}.");
         var (c, h, w) = (input.Dimensions[1], input.Dimensions[2], input.Dimensions[3]);
-        var meta = session.ModelMetadata.CustomMetadata;
+        var meta = session.ModelMetadata.CustomMetadataMap;
         var metaSize = meta.TryGetValue("input_size", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : (int?)null;
         if (h != w && h > 0 && w > 0)
-            throw new InvalidDataException($"{modelName}: only square inputs are supported, found {input.DescribeShape()}.");
-        var size = h > 0 ? (int)h : metaSize ?? 224;
+            throw new InvalidDataException($"{modelName}: only square inputs are supported, found {Describe(input)}.");
+        var size = h > 0 ? h : metaSize ?? 224;
         if (c is not (3 or -1))
-            throw new InvalidDataException($"{modelName}: input '{input.Name}' has {c} channels; RGB (3) is required.");
+            throw new InvalidDataException($"{modelName}: input '{inputName}' has {c} channels; RGB (3) is required.");
 
-        var outputs = session.OutputMetadata.ToDictionary(o => o.Name);
+        var outputs = session.OutputMetadata;
         var hasLogits = outputs.TryGetValue("logits", out var logits);
         var hasFeatures = outputs.TryGetValue("features", out var features);
-        if (!hasLogits && !hasFeatures && session.OutputMetadata.Count == 1)
+        if (!hasLogits && !hasFeatures && outputs.Count == 1)
         {
             // A foreign single-output classifier: treat its output as logits.
-            logits = session.OutputMetadata[0];
+            logits = outputs.Values.First();
             hasLogits = true;
         }
-        var classes = hasLogits && logits!.Rank == 2 ? (int)logits.Dimensions[1] : 0;
+        var classes = hasLogits && logits!.Dimensions.Length == 2 ? Math.Max(logits.Dimensions[1], 0) : 0;
         string[] labels = meta.TryGetValue("labels", out var labelJson)
             ? JsonSerializer.Deserialize<string[]>(labelJson) ?? []
             : Enumerable.Range(0, classes).Select(i => $"class_{i}").ToArray();
@@ -88,7 +90,11 @@ public sealed class OnnxModelInfo
             Normalize = !(meta.TryGetValue("input_format", out var format) && format == "rgb_0_255_nchw"),
         };
         options.Validate();
-        return new OnnxModelInfo(input.Name, size, 3, labels, options, meta.GetValueOrDefault("model_name"), hasLogits, hasFeatures,
-            hasFeatures && features!.Rank == 2 ? (int)features.Dimensions[1] : 0);
+        return new OnnxModelInfo(inputName, size, 3, labels, options, meta.GetValueOrDefault("model_name"), hasLogits, hasFeatures,
+            hasFeatures && features!.Dimensions.Length == 2 ? Math.Max(features.Dimensions[1], 0) : 0);
     }
+
+    private static string Describe(NodeMetadata node) => node.IsTensor
+        ? $"{node.ElementDataType} [{string.Join(", ", node.Dimensions.Select((d, i) => d >= 0 ? d.ToString(CultureInfo.InvariantCulture) : node.SymbolicDimensions is { } names && i < names.Length && names[i].Length > 0 ? names[i] : "?"))}]"
+        : node.OnnxValueType.ToString();
 }

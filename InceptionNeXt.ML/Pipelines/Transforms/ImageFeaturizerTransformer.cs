@@ -9,7 +9,7 @@ namespace InceptionNeXt.ML.Pipelines.Transforms;
 /// <summary>Settings of the InceptionNeXt featurizer stage.</summary>
 public sealed record ImageFeaturizerOptions
 {
-    /// <summary>Device, threads and batch size of ONNX Runtime (CPU by default; <c>UseCuda</c> for the GPU).</summary>
+    /// <summary>Device, threads and batch size of ONNX Runtime (CPU by default; <c>GpuDeviceId</c> for the GPU).</summary>
     public InferenceOptions? Inference { get; init; }
 
     /// <summary>

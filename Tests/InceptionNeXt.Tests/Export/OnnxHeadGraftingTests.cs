@@ -3,7 +3,6 @@ using Google.Protobuf;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.ML.OnnxFormat.Proto;
-using InceptionNeXt.ML.OnnxRuntime;
 using InceptionNeXt.ML.Trainers;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
@@ -69,18 +68,17 @@ public sealed class OnnxHeadGraftingTests
         Assert.AreEqual(Size, classifier.Info.InputSize);
         Assert.AreEqual(embed, !classifier.Info.Preprocessing.Normalize, "input_format survives grafting");
         CollectionAssert.AreEquivalent(new[] { "logits", "probabilities", "features" }, classifier.Session.OutputNames.ToArray());
-        Assert.AreEqual(OnnxHeadGrafting.Describe(head), classifier.Session.ModelMetadata.CustomMetadata[OnnxHeadGrafting.HeadMetadataKey]);
-        Assert.AreEqual("5", classifier.Session.ModelMetadata.CustomMetadata["num_classes"]);
+        Assert.AreEqual(OnnxHeadGrafting.Describe(head), classifier.Session.ModelMetadata.CustomMetadataMap[OnnxHeadGrafting.HeadMetadataKey]);
+        Assert.AreEqual("5", classifier.Session.ModelMetadata.CustomMetadataMap["num_classes"]);
 
         var random = new Random(3);
         var pixels = Enumerable.Range(0, Batch * 3 * Size * Size).Select(_ => embed ? random.NextSingle() * 255 : random.NextSingle() * 4 - 2).ToArray();
-        using var input = OrtTensor.Create(pixels, Batch, 3, Size, Size);
-        using var results = classifier.Session.Run([new NamedTensor("input", input)]);
-        CollectionAssert.AreEqual(new long[] { Batch, Labels.Length }, results["logits"].Shape.ToArray());
-        CollectionAssert.AreEqual(new long[] { Batch, Labels.Length }, results["probabilities"].Shape.ToArray());
-        var features = results["features"].GetSpan<float>().ToArray();
-        var logits = results["logits"].GetSpan<float>().ToArray();
-        var probabilities = results["probabilities"].GetSpan<float>().ToArray();
+        var results = OrtRunner.Run(classifier.Session, pixels, Batch, 3, Size, Size);
+        CollectionAssert.AreEqual(new long[] { Batch, Labels.Length }, results["logits"].Shape);
+        CollectionAssert.AreEqual(new long[] { Batch, Labels.Length }, results["probabilities"].Shape);
+        var features = results["features"].Values;
+        var logits = results["logits"].Values;
+        var probabilities = results["probabilities"].Values;
         for (var n = 0; n < Batch; n++)
         {
             var row = features.AsSpan(n * FeatureSize, FeatureSize);
@@ -89,9 +87,8 @@ public sealed class OnnxHeadGraftingTests
             Assert.AreEqual(1.0, probabilities.AsSpan(n * Labels.Length, Labels.Length).ToArray().Sum(), 1e-5, $"probabilities row {n} sum");
         }
         // The backbone itself is untouched: the same pixels give the same features as before grafting.
-        using (var original = new InferenceSession(backbone))
-        using (var before = original.Run([new NamedTensor("input", input)]))
-            AssertClose(before["features"].GetSpan<float>().ToArray(), features, 1e-5f, "features before and after grafting");
+        var before = OrtRunner.Run(backbone, pixels, Batch, 3, Size, Size);
+        AssertClose(before["features"].Values, features, 1e-5f, "features before and after grafting");
         // The classifier's own path reads the new logits output.
         var viaClassifier = classifier.Logits(pixels, Batch);
         AssertClose(logits.AsSpan(0, Labels.Length), viaClassifier[0], 1e-6f, "classifier logits");
@@ -219,12 +216,10 @@ public sealed class OnnxHeadGraftingTests
             """, grafted);
         Assert.AreEqual("elsewhere global pool [2.0, -1.0, 0.5] False", report.Trim());
 
-        using var session = new InferenceSession(grafted);
         var pixels = Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => (float)Math.Sin(i)).ToArray();
-        using var input = OrtTensor.Create(pixels, 2, 3, 8, 8);
-        using var results = session.Run([new NamedTensor("input", input)]);
-        var features = results["features"].GetSpan<float>().ToArray();
-        var logits = results["logits"].GetSpan<float>().ToArray();
+        var results = OrtRunner.Run(grafted, pixels, 2, 3, 8, 8);
+        var features = results["features"].Values;
+        var logits = results["logits"].Values;
         for (var n = 0; n < 2; n++)
             AssertClose(head.Logits(features.AsSpan(n * 3, 3)), logits.AsSpan(n * 2, 2), 1e-5f, $"foreign logits row {n}");
     }

@@ -1,4 +1,4 @@
-using InceptionNeXt.ML.OnnxRuntime;
+using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Models;
@@ -70,21 +70,19 @@ public sealed class OnnxRuntimeParityTests
         using var preLogits = model.ForwardHead(map, preLogits: true);
         using var logits = model.ForwardHead(map);
 
-        using var session = new InferenceSession(bytes);
         var feed = (embedPreprocessing ? pixels : normalised).ToFloatArray();
-        using var input = OrtTensor.Create(feed, batch, 3, size, size);
-        using var results = session.Run([new NamedTensor("input", input)]);
+        var results = OrtRunner.Run(bytes, feed, batch, 3, size, size);
         AssertClose(logits, results["logits"], $"{config.Name} logits");
         AssertClose(features, results["features"], $"{config.Name} features");
         AssertClose(preLogits, results["pre_logits"], $"{config.Name} pre_logits");
-        return results["logits"].GetSpan<float>().ToArray();
+        return results["logits"].Values;
     }
 
-    private static void AssertClose(Tensor expected, OrtTensor actual, string what)
+    private static void AssertClose(Tensor expected, OrtOutput actual, string what)
     {
-        CollectionAssert.AreEqual(expected.Shape, actual.Shape.ToArray(), $"{what}: shape");
+        CollectionAssert.AreEqual(expected.Shape, actual.Shape, $"{what}: shape");
         var e = expected.ToFloatArray();
-        var a = actual.GetSpan<float>();
+        var a = actual.Values;
         var worst = 0f;
         for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
         Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3}");

@@ -1,6 +1,5 @@
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
-using InceptionNeXt.ML.OnnxRuntime;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
@@ -154,8 +153,11 @@ public sealed class InferenceApiTests
         StringAssert.Contains(notFound.Message, "nope.onnx");
         var corrupt = dir.File("corrupt.onnx");
         File.WriteAllBytes(corrupt, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        var bad = Assert.ThrowsExactly<OnnxRuntimeException>(() => new OnnxImageClassifier(corrupt));
+        var bad = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(corrupt));
         StringAssert.Contains(bad.Message, "corrupt.onnx");
+        StringAssert.Contains(bad.Message, "ONNX Runtime cannot load this model");
+        var badBytes = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(new byte[] { 1, 2, 3 }, "upload.onnx"));
+        StringAssert.Contains(badBytes.Message, "upload.onnx (3 bytes in memory)");
         var (model, featuresOnly) = Export(embed: false, classes: 0, name: "headless");
         model.Dispose();
         var noLogits = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(featuresOnly));
@@ -168,6 +170,38 @@ public sealed class InferenceApiTests
             OnnxExporter.Export(g, gray, new OnnxExportOptions { ImageSize = 64, Preprocessing = g.Config.Preprocessing with { Mean = [0.5f], Std = [0.5f] } });
         var channels = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(gray));
         StringAssert.Contains(channels.Message, "1 channels");
+    }
+
+    [TestMethod]
+    public void CudaOnTheCpuPackageFailsClearlyOrFallsBackAsAsked()
+    {
+        var (model, path) = Export(embed: false, name: "gpu");
+        model.Dispose();
+        // The test project references the CPU package only, so the CUDA provider can never be created here.
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new OnnxImageClassifier(path, new InferenceOptions { GpuDeviceId = 0 }));
+        StringAssert.Contains(e.Message, "gpu-False-3.onnx");
+        StringAssert.Contains(e.Message, "Microsoft.ML.OnnxRuntime.Gpu");
+        StringAssert.Contains(e.Message, "FallbackToCpu");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new InferenceOptions { GpuDeviceId = -1 });
+
+        using var cpu = new OnnxImageClassifier(path);
+        using var fallback = new OnnxImageClassifier(path, new InferenceOptions { GpuDeviceId = 1, FallbackToCpu = true });
+        Assert.AreEqual("CPU", cpu.ExecutionProvider);
+        Assert.AreEqual("CPU", fallback.ExecutionProvider);
+        var expected = cpu.ClassifyMany(images.Select(ImageInput.FromFile), 3).ToArray();
+        var actual = fallback.ClassifyMany(images.Select(ImageInput.FromFile), 3).ToArray();
+        for (var i = 0; i < expected.Length; i++) CollectionAssert.AreEqual(expected[i].Predictions.ToArray(), actual[i].Predictions.ToArray());
+
+        var (code, _, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--device", "cuda", images[0]);
+        Assert.AreEqual(1, code, stderr);
+        StringAssert.Contains(stderr, "--fallback-to-cpu");
+        (code, var stdout, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--device", "cuda:0", "--fallback-to-cpu", images[0]);
+        Assert.AreEqual(0, code, stderr);
+        StringAssert.Contains(stderr, "running on the CPU");
+        StringAssert.StartsWith(stdout, images[0]);
+        (code, _, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--device", "gpu", images[0]);
+        Assert.AreNotEqual(0, code);
+        StringAssert.Contains(stderr, "--device 'gpu' is not a device");
     }
 
     [TestMethod]

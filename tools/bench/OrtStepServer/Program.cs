@@ -1,8 +1,10 @@
 // Serves timed ONNX Runtime runs for tools/bench/paired_steps.py: loads MODEL with the same session options as
 // ort_node_bench.js --serve, prints "ready", then for each "run" line on stdin runs one batch and prints its seconds.
+// It drives the official Microsoft.ML.OnnxRuntime package the way InceptionNeXt.ML does: an OrtValue over pinned
+// managed memory, names resolved once.
 using System.Diagnostics;
 using System.Globalization;
-using InceptionNeXt.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
 
 if (args.Length < 4)
 {
@@ -14,28 +16,31 @@ var (model, batch, size, threads) = (args[0], int.Parse(args[1], CultureInfo.Inv
     int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
 using var options = new SessionOptions
 {
-    GraphOptimizationLevel = GraphOptimizationLevel.All, ExecutionMode = ExecutionMode.Sequential,
-    IntraOpThreads = threads, InterOpThreads = 1,
+    GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    IntraOpNumThreads = threads, InterOpNumThreads = 1,
 };
-options.SetAllowSpinning(true);
+options.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
 // The other engine runs between our steps: our threads must not spin into its time.
-options.AddConfigEntry("session.force_spinning_stop", "1");
+options.AddSessionConfigEntry("session.force_spinning_stop", "1");
 using var session = new InferenceSession(model, options);
+using var runOptions = new RunOptions();
 var pixels = new float[batch * 3 * size * size];
 var random = new Random(0);
 for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)((random.NextDouble() * 2) - 1);
-using var input = OrtTensor.Create(pixels, batch, 3, size, size);
-NamedTensor[] feeds = [new NamedTensor(session.InputNames[0], input)];
+using var input = OrtValue.CreateTensorValueFromMemory(pixels, [batch, 3, size, size]);
+string[] inputNames = [session.InputNames[0]];
+OrtValue[] inputs = [input];
+var outputNames = session.OutputNames.ToArray();
 for (var i = 0; i < 3; i++)
 {
-    using var warm = session.Run(feeds);
+    using var warm = session.Run(runOptions, inputNames, inputs, outputNames);
 }
 
 Console.WriteLine("ready");
 while (Console.ReadLine() is "run")
 {
     var clock = Stopwatch.StartNew();
-    using (session.Run(feeds))
+    using (session.Run(runOptions, inputNames, inputs, outputNames))
     {
     }
 
