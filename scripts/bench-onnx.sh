@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side ONNX Runtime benchmarks, all in one run on the same exported files:
-#  1. this binding vs onnxruntime-node (model only), paired step by step (tools/bench/paired_steps.py): the two
-#     drive the same library, so their ratio is ~1.0 and only interleaved steps separate it from the VM's noise;
+#  1. Microsoft.ML.OnnxRuntime as this library drives it vs onnxruntime-node (model only), paired step by step
+#     (tools/bench/paired_steps.py): the two drive the same native library, so their ratio is ~1.0 and only
+#     interleaved steps separate it from the VM's noise;
 #  2. end to end over a folder of JPEGs (decode + preprocess + infer) vs model only (`benchmark`, best of N rounds),
 #     with the bound that decoding alone (same threads) and the model taking turns allow: 1 / (1/model + 1/decode);
 #  3. ONNX Runtime vs libtorch eager inference (this project's libtorch binding and PyTorch-Python), best of N rounds;
@@ -48,15 +49,15 @@ paired() {
     NR == 1 { a = $4 } NR == 2 { b = $4 } /quartiles/ { q = $4 "-" $8 } /^paired ratio/ { r = $3 }
     END { print a, b, r, q }'
 }
-echo "| model | batch | size | threads | onnxruntime-node img/s (median step) | this binding img/s (median step) | paired ratio (quartiles) | model-only img/s | end-to-end JPEG folder img/s | e2e / model-only | decode + preprocess alone img/s | bound for e2e / model-only | libtorch eager (this binding) img/s | PyTorch eager img/s | ORT / libtorch eager (binding / PyTorch) | split-mixer export img/s (median step) | fused / split, paired |"
+echo "| model | batch | size | threads | onnxruntime-node img/s (median step) | Microsoft.ML.OnnxRuntime img/s (median step) | paired ratio (quartiles) | model-only img/s | end-to-end JPEG folder img/s | e2e / model-only | decode + preprocess alone img/s | bound for e2e / model-only | libtorch eager (this binding) img/s | PyTorch eager img/s | ORT / libtorch eager (binding / PyTorch) | split-mixer export img/s (median step) | fused / split, paired |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "${models[@]}"; do
   onnx="$work/$m.onnx"
   "${cli[@]}" export --model "$m" --image-size "$size" --output "$onnx" >/dev/null
   "${cli[@]}" export --model "$m" --image-size "$size" --mixer-form Split --output "$work/$m.split.onnx" >/dev/null
   iters=20; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
-  read -r node ours pr pq < <(paired "node:$onnx" "binding:$onnx" $((2 * iters * rounds)))
-  read -r split fused fr fq < <(paired "binding:$work/$m.split.onnx" "binding:$onnx" $((2 * iters * rounds)))
+  read -r node ours pr pq < <(paired "node:$onnx" "ort:$onnx" $((2 * iters * rounds)))
+  read -r split fused fr fq < <(paired "ort:$work/$m.split.onnx" "ort:$onnx" $((2 * iters * rounds)))
   model=0; e2e=0; pre=0; torch=0; py=0
   for ((r = 0; r < rounds; r++)); do
     model=$(max "$model" "$("${cli[@]}" benchmark --model "$onnx" --engine onnx --batch-size "$batch" --threads "$threads" --warmup 3 --iters "$iters" | last)")

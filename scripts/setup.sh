@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up of a fresh Debian machine: system packages, the OpenMP OpenBLAS,
-# the ONNX Runtime native library from npm, and a Release build (which compiles the libtorch shim).
+# One-time (idempotent) set-up of a fresh Debian machine for the whole solution and its tests: system packages
+# for training (libtorch shim) and the reference checks, the OpenMP OpenBLAS, and a Release build.
+# Inference (InceptionNeXt.ML, Samples/QuickStart) needs none of this: ONNX Runtime and SkiaSharp come from NuGet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,11 +10,9 @@ APT_PACKAGES=(
   libopenblas0-openmp               # BLAS for libtorch's Linear layers; shares the OpenMP pool
   python3-torch python3-numpy       # reference checks (parity tests, PyTorch benchmarks)
   python3-onnx python3-pil          # reference checks for export and preprocessing
-  libturbojpeg0-dev libpng-dev      # image decoding
+  libturbojpeg0                     # optional JPEG accelerator; the tests check it decodes exactly as SkiaSharp
   dataset-fashion-mnist             # benchmark data (Fashion-MNIST training and transfer benchmarks)
 )
-ORT_VERSION=1.30.0
-ORT_DIR=.cache/onnxruntime/$ORT_VERSION
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,17 +31,6 @@ openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
 if [[ -e $openblas ]] && [[ $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3) != "$(readlink -f $openblas)" ]]; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
   $SUDO update-alternatives --quiet --set libblas.so.3-x86_64-linux-gnu "$openblas"
-fi
-
-# ONNX Runtime's native library ships inside the npm package; take only the Linux x64 file.
-if [[ ! -f $ORT_DIR/libonnxruntime.so.1 ]]; then
-  echo "setup: fetching libonnxruntime.so.1 from npm onnxruntime-node@$ORT_VERSION"
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack "onnxruntime-node@$ORT_VERSION" --silent >/dev/null 2>&1)
-  tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-  mkdir -p "$ORT_DIR"
-  mv "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ORT_DIR/"
-  rm -rf "$tmp"
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -74,10 +74,11 @@ internal static class OnnxSessionFactory
 
             if (!options.FallbackToCpu)
                 throw new InvalidOperationException(
-                    $"{modelPath}: GPU {device} was requested but ONNX Runtime's CUDA execution provider cannot run here " +
-                    $"({(failure is EntryPointNotFoundException ? "this ONNX Runtime is the CPU-only build" : FirstLine(failure.Message))}). " +
-                    "Reference Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Windows) 1.31.0 instead of the CPU package and install CUDA 13 and cuDNN 9, " +
-                    "or set FallbackToCpu (CLI: --fallback-to-cpu) to run on the CPU.", failure);
+                    $"{modelPath}: GPU {device} was requested but ONNX Runtime's CUDA execution provider cannot run here: " +
+                    (failure is EntryPointNotFoundException
+                        ? "the loaded ONNX Runtime is the CPU-only build. Reference Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Windows) 1.31.0 in place of Microsoft.ML.OnnxRuntime (README: Running on a GPU)"
+                        : $"{FirstLine(failure.Message)}. The GPU build needs CUDA 13 and cuDNN 9 installed and a visible device {device} (ONNX Runtime's log above names the missing library)") +
+                    "; or set FallbackToCpu (CLI: --fallback-to-cpu) to run on the CPU.", failure);
         }
 
         using var cpuOptions = options.CreateSessionOptions(null);

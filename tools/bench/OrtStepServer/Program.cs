@@ -1,5 +1,6 @@
 // Serves timed ONNX Runtime runs for tools/bench/paired_steps.py: loads MODEL with the same session options as
-// ort_node_bench.js --serve, prints "ready", then for each "run" line on stdin runs one batch and prints its seconds.
+// ort_node_bench.js --serve, prints "ready", then for each "run" line on stdin runs one batch and prints its seconds
+// ("dump PATH" writes the first output instead, for comparing engines' numbers).
 // It drives the official Microsoft.ML.OnnxRuntime package the way InceptionNeXt.ML does: an OrtValue over pinned
 // managed memory, names resolved once.
 using System.Diagnostics;
@@ -37,8 +38,17 @@ for (var i = 0; i < 3; i++)
 }
 
 Console.WriteLine("ready");
-while (Console.ReadLine() is "run")
+while (Console.ReadLine() is { } request && (request == "run" || request.StartsWith("dump ", StringComparison.Ordinal)))
 {
+    if (request != "run")
+    {
+        // "dump PATH": the first output of one run on the fixed input, as raw little-endian float32, to compare engines.
+        using var outputs = session.Run(runOptions, inputNames, inputs, outputNames);
+        File.WriteAllBytes(request[5..], System.Runtime.InteropServices.MemoryMarshal.AsBytes(outputs[0].GetTensorDataAsSpan<float>()).ToArray());
+        Console.WriteLine("0");
+        continue;
+    }
+
     var clock = Stopwatch.StartNew();
     using (session.Run(runOptions, inputNames, inputs, outputNames))
     {
