@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Image decoding benchmark (issue 10): the old path (system TurboJPEG / libpng) against SkiaSharp, on one thread,
-# taking turns on the same in-memory files (tools/bench/DecodeBench). The images are made here with PIL.
+# Image decoding benchmark (issue 10): the system's TurboJPEG against SkiaSharp for JPEG, on one thread, taking turns
+# on the same in-memory files (tools/bench/DecodeBench); PNG through SkiaSharp alone since libpng's path was deleted
+# (its comparison: BENCHMARKS.md, reproduced by this script at the commit that added it). The images are made here with PIL.
 # Usage: tools/bench/decode.sh [PAIRS=30]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

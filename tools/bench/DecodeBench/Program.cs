@@ -1,7 +1,9 @@
-// Decodes the same in-memory files with the old path (TurboJPEG for JPEG, libpng for PNG) and with SkiaSharp, taking
-// turns (one pass over a folder's files each, the order swapped every pair so neither side always runs first), on
-// one thread. Per pair: ratio = old seconds / SkiaSharp seconds (above 1: SkiaSharp faster). Prints, per folder and
-// format, each side's median pass in images/s and megapixels/s and the median ratio with its quartiles and range.
+// Decodes the same in-memory files with the old path and with SkiaSharp, taking turns (one pass over a folder's files
+// each, the order swapped every pair so neither side always runs first), on one thread. Per pair: ratio = old seconds /
+// SkiaSharp seconds (above 1: SkiaSharp faster). Prints, per folder and format, each side's median pass in images/s
+// and megapixels/s and the median ratio with its quartiles and range. The old JPEG path is TurboJPEG (still
+// JpegBackend.TurboJpeg); the old PNG path, libpng, was deleted once measured (BENCHMARKS.md), so PNG rows time
+// SkiaSharp alone.
 // Usage: DecodeBench PAIRS DIR [DIR...]
 using System.Diagnostics;
 using System.Globalization;
@@ -21,7 +23,6 @@ if (!ImageDecoder.TurboJpegAvailable)
 
 var skia = new ImageDecoder { JpegBackend = JpegBackend.Skia };
 var turbo = new ImageDecoder { JpegBackend = JpegBackend.TurboJpeg };
-Func<byte[], RgbImage> oldPng = d => LibPngDecoder.Decode(d, "png", ImageDecoder.DefaultMaxPixels, applyOrientation: true);
 Console.WriteLine("| folder | format | files | megapixels | pairs | old path | old img/s (MP/s) | SkiaSharp img/s (MP/s) | old time / SkiaSharp time: median (quartiles; range) | identical pixels |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
 foreach (string dir in args[1..])
@@ -35,7 +36,7 @@ foreach (string dir in args[1..])
             continue;
         }
 
-        Func<byte[], RgbImage> before = format == ImageFormat.Jpeg ? d => turbo.Decode(d) : oldPng;
+        Func<byte[], RgbImage>? before = format == ImageFormat.Jpeg ? d => turbo.Decode(d) : null;
         Func<byte[], RgbImage> after = d => skia.Decode(d);
 
         // Warm-up pass for each side, which also checks that both give the same pixels.
@@ -43,9 +44,18 @@ foreach (string dir in args[1..])
         double megapixels = 0;
         foreach (byte[] d in files)
         {
-            RgbImage a = before(d), b = after(d);
-            identical += a.Width == b.Width && a.Pixels.AsSpan().SequenceEqual(b.Pixels) ? 1 : 0;
-            megapixels += (double)a.Width * a.Height / 1e6;
+            RgbImage b = after(d);
+            RgbImage? a = before?.Invoke(d);
+            identical += a is not null && a.Width == b.Width && a.Pixels.AsSpan().SequenceEqual(b.Pixels) ? 1 : 0;
+            megapixels += (double)b.Width * b.Height / 1e6;
+        }
+
+        if (before is null)
+        {
+            double skiaOnly = Median(Enumerable.Range(0, pairs).Select(_ => Pass(files, after)).ToArray());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {format.ToString().ToUpperInvariant()} | {files.Length} | {megapixels:F1} | {pairs} | (libpng deleted) | - | {files.Length / skiaOnly:F1} ({megapixels / skiaOnly:F1}) | - | - |"));
+            continue;
         }
 
         var oldTimes = new double[pairs];
@@ -70,7 +80,7 @@ foreach (string dir in args[1..])
         Array.Sort(ratios);
         double oldMedian = Median(oldTimes), newMedian = Median(newTimes);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {format.ToString().ToUpperInvariant()} | {files.Length} | {megapixels:F1} | {pairs} | {(format == ImageFormat.Jpeg ? "TurboJPEG" : "libpng")} " +
+            $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {format.ToString().ToUpperInvariant()} | {files.Length} | {megapixels:F1} | {pairs} | TurboJPEG " +
             $"| {files.Length / oldMedian:F1} ({megapixels / oldMedian:F1}) | {files.Length / newMedian:F1} ({megapixels / newMedian:F1}) " +
             $"| {Median(ratios):F3}x ({Quantile(ratios, 0.25):F3}-{Quantile(ratios, 0.75):F3}; {ratios[0]:F3}-{ratios[^1]:F3}) | {identical}/{files.Length} |"));
     }
