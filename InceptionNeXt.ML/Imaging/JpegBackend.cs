@@ -7,7 +7,7 @@ namespace InceptionNeXt.ML.Imaging;
 public enum JpegBackend
 {
     /// <summary>
-    /// TurboJPEG when libturbojpeg can be loaded on this machine (about twice as fast on x64, where SkiaSharp's
+    /// TurboJPEG when libturbojpeg can be loaded on this machine (about 1.7x as fast on x64, where SkiaSharp's
     /// JPEG decoder has no SIMD), otherwise SkiaSharp. The default.
     /// </summary>
     Auto = 0,
