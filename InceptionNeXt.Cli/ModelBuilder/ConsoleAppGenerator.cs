@@ -3,8 +3,8 @@ namespace InceptionNeXt.Cli.ModelBuilder;
 /// <summary>
 /// Writes <c>&lt;Name&gt;.ConsoleApp</c>: ModelInput/ModelOutput classes, a <c>&lt;Name&gt;Model.Predict</c> helper
 /// over the saved pipeline, and a Program that classifies the images given on its command line (Model Builder's
-/// consumption project). InceptionNeXt.ML and its managed helpers are copied into <c>lib/</c>; the native runtimes
-/// (ONNX Runtime, SkiaSharp) are package references, restored from NuGet for whatever platform builds it.
+/// consumption project). InceptionNeXt.ML is copied into <c>lib/</c>; what it runs on (ONNX Runtime, SkiaSharp, ...) is
+/// package references, restored from NuGet for whatever platform builds it.
 /// </summary>
 internal static class ConsoleAppGenerator
 {
@@ -15,8 +15,8 @@ internal static class ConsoleAppGenerator
         var lib = Path.Combine(dir, "lib");
         Directory.CreateDirectory(lib);
         var baseDir = AppContext.BaseDirectory;
-        // The inference library and its managed dependencies that are not packages below; never libtorch.
-        var files = new[] { "InceptionNeXt.ML.dll", "System.Numerics.Tensors.dll", "Google.Protobuf.dll" }
+        // The inference library itself (its dependencies are the package references below); never libtorch.
+        var files = new[] { "InceptionNeXt.ML.dll" }
             .Where(f => File.Exists(Path.Combine(baseDir, f))).ToArray();
         if (!files.Contains("InceptionNeXt.ML.dll")) throw new FileNotFoundException($"InceptionNeXt.ML.dll not found next to the command line in {baseDir}.");
         foreach (var f in files) File.Copy(Path.Combine(baseDir, f), Path.Combine(lib, f), overwrite: true);

@@ -10,5 +10,10 @@ internal static class InferencePackages
     [
         ("Microsoft.ML.OnnxRuntime.Managed", "1.31.1"),
         ("Microsoft.ML.OnnxRuntime", "1.31.1"),
+        ("SkiaSharp", "2.88.9"),
+        ("SkiaSharp.NativeAssets.Linux.NoDependencies", "2.88.9"),
+        // Also packages, not copied files: ONNX Runtime pulls an older System.Numerics.Tensors that would win over a copy.
+        ("System.Numerics.Tensors", "10.0.0"),
+        ("Google.Protobuf", "3.25.1"),
     ];
 }

@@ -1,57 +1,27 @@
-using System.Runtime.InteropServices;
-using static InceptionNeXt.ML.Imaging.TurboJpegNative;
+using SkiaSharp;
 
 namespace InceptionNeXt.ML.Imaging;
 
 /// <summary>
-/// JPEG decoding through TurboJPEG with the settings PIL uses (accurate integer IDCT, fancy upsampling), so the
-/// pixels equal PIL's for the same libjpeg-turbo. Thread-safe: every call creates and destroys its own handle.
+/// JPEG decoding: the project's own marker scan (EXIF orientation, truncation inside the header), then the pixels
+/// from SkiaSharp or, as an optional accelerator, the system's TurboJPEG (<see cref="JpegBackend"/>).
 /// </summary>
 /// <remarks>
-/// Truncation policy: libjpeg only warns when the data ends early (it pads the image with grey). PIL raises
-/// "image file is truncated" in that case, and so does this decoder: a warning counts as an error when libjpeg
-/// reports "Premature end of JPEG file" or when no EOI marker follows the first scan. Other libjpeg warnings
-/// (e.g. "Corrupt JPEG data: N extraneous bytes before marker") leave a fully decoded image; PIL accepts those
-/// files, and so does this decoder.
+/// Both backends are libjpeg-turbo underneath with the same settings as PIL (accurate integer IDCT, fancy
+/// upsampling; CMYK read as Adobe-inverted), so they give PIL's pixels. Truncation: SKCodec reports
+/// <see cref="SKCodecResult.IncompleteInput"/> when the data ends before the last row, including a file that only
+/// lacks its EOI marker, and <see cref="SKCodecResult.InvalidInput"/> for a progressive file cut between scans;
+/// both are "truncated JPEG" errors here (PIL: "image file is truncated"), never an image padded with grey.
 /// </remarks>
-internal static unsafe class JpegDecoder
+internal static class JpegDecoder
 {
-    /// <summary>What the marker scan found before the first scan.</summary>
-    private readonly struct JpegLayout
+    /// <summary>Decodes <paramref name="data"/> (which starts FF D8 FF) to upright RGB.</summary>
+    public static RgbImage Decode(ReadOnlySpan<byte> data, string name, long maxPixels, bool applyOrientation, JpegBackend backend)
     {
-        public JpegLayout(int sosOffset, int exifOffset, int exifLength)
-        {
-            SosOffset = sosOffset;
-            ExifOffset = exifOffset;
-            ExifLength = exifLength;
-        }
-
-        public int SosOffset { get; }
-
-        public int ExifOffset { get; }
-
-        public int ExifLength { get; }
-    }
-
-    public static RgbImage Decode(ReadOnlySpan<byte> data, string name, long maxPixels, bool applyOrientation)
-    {
-        JpegLayout layout = ScanMarkers(data, name);
-        Api api = Functions;
-        nint handle = api.InitDecompress();
-        if (handle == 0)
-        {
-            throw new OutOfMemoryException("tjInitDecompress failed.");
-        }
-
-        RgbImage image;
-        try
-        {
-            image = DecodeWithHandle(api, handle, data, name, maxPixels, layout);
-        }
-        finally
-        {
-            api.Destroy(handle);
-        }
+        JpegLayout layout = JpegMarkers.Scan(data, name);
+        RgbImage image = UsesTurboJpeg(backend)
+            ? TurboJpegDecoder.Decode(data, name, maxPixels, layout)
+            : DecodeWithSkia(data, name, maxPixels, layout);
 
         if (applyOrientation && layout.ExifLength > 0)
         {
@@ -62,172 +32,28 @@ internal static unsafe class JpegDecoder
         return image;
     }
 
-    private static RgbImage DecodeWithHandle(Api api, nint handle, ReadOnlySpan<byte> data, string name, long maxPixels, JpegLayout layout)
+    /// <summary>Whether <paramref name="backend"/> resolves to TurboJPEG on this machine.</summary>
+    public static bool UsesTurboJpeg(JpegBackend backend) => backend switch
     {
-        int width, height, subsamp, colorspace;
-        fixed (byte* src = data)
-        {
-            if (api.DecompressHeader3(handle, src, new CULong((nuint)data.Length), &width, &height, &subsamp, &colorspace) != 0)
-            {
-                string message = ErrorString(handle);
-                throw InvalidImageException.Create(
-                    name,
-                    message.Contains("Premature end", StringComparison.OrdinalIgnoreCase) ? $"truncated JPEG ({message})" : $"corrupt JPEG header ({message})");
-            }
-        }
+        JpegBackend.Skia => false,
+        JpegBackend.TurboJpeg => true,
+        _ => TurboJpegNative.IsAvailable,
+    };
 
-        if (width <= 0 || height <= 0)
-        {
-            throw InvalidImageException.Create(name, $"JPEG declares an empty {width}x{height} image");
-        }
-
-        ImageDecoder.CheckPixelLimit(name, "JPEG", width, height, maxPixels);
-
-        bool cmyk = colorspace is TJCS_CMYK or TJCS_YCCK;
-        int channels = cmyk ? 4 : 3;
-        long size = (long)width * height * channels;
-        if (size > Array.MaxLength)
-        {
-            throw InvalidImageException.Create(name, $"JPEG of {width}x{height} pixels is too large to decode into one buffer");
-        }
-
-        byte[] buffer = GC.AllocateUninitializedArray<byte>((int)size);
-        int rc;
-        fixed (byte* src = data)
-        fixed (byte* dst = buffer)
-        {
-            rc = api.Decompress2(handle, src, new CULong((nuint)data.Length), dst, width, width * channels, height,
-                cmyk ? TJPF_CMYK : TJPF_RGB, TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS);
-        }
-
-        if (rc != 0)
-        {
-            string message = ErrorString(handle);
-            bool warning = api.GetErrorCode(handle) == TJERR_WARNING;
-            bool premature = message.Contains("Premature end", StringComparison.OrdinalIgnoreCase);
-            if (premature || (warning && !HasEoiAfter(data, layout.SosOffset)))
-            {
-                throw InvalidImageException.Create(name, $"truncated JPEG ({message})");
-            }
-
-            if (!warning)
-            {
-                throw InvalidImageException.Create(name, $"corrupt JPEG data ({message})");
-            }
-
-            // A non-fatal warning with a complete image: accepted, as PIL does.
-        }
-
-        return cmyk ? CmykToRgb(buffer, width, height) : new RgbImage(width, height, buffer);
-    }
-
-    /// <summary>
-    /// PIL's conversion for CMYK JPEGs: it reads them with rawmode "CMYK;I" (Adobe's inverted polarity,
-    /// assumed for every CMYK JPEG), then <c>convert("RGB")</c> computes
-    /// <c>R = clip(255 - K - MULDIV255(C, 255 - K))</c> with <c>MULDIV255(a, b) = ((a*b+128) + ((a*b+128) >> 8)) >> 8</c>.
-    /// </summary>
-    private static RgbImage CmykToRgb(byte[] cmyk, int width, int height)
+    private static RgbImage DecodeWithSkia(ReadOnlySpan<byte> data, string name, long maxPixels, JpegLayout layout)
     {
-        var result = new RgbImage(width, height);
-        fixed (byte* srcBase = cmyk)
-        fixed (byte* dstBase = result.Pixels)
+        SkiaDecodeResult result = SkiaCodecDecoder.Decode(data, name, "JPEG", maxPixels, RgbaRepack.DropAlpha);
+        if (result.Image is { } image)
         {
-            long n = (long)width * height;
-            byte* s = srcBase;
-            byte* d = dstBase;
-            for (long i = 0; i < n; i++, s += 4, d += 3)
-            {
-                int nk = s[3]; // 255 - K, where K = 255 - stored
-                d[0] = Channel(255 - s[0], nk);
-                d[1] = Channel(255 - s[1], nk);
-                d[2] = Channel(255 - s[2], nk);
-            }
+            return image;
         }
 
-        return result;
-
-        static byte Channel(int c, int nk)
+        string detail = $"SkiaSharp: {result.Status}";
+        if (result.Status == SKCodecResult.IncompleteInput || !JpegMarkers.HasEoiAfter(data, layout.SosOffset))
         {
-            int t = (c * nk) + 128;
-            int v = nk - (((t >> 8) + t) >> 8);
-            return (byte)Math.Clamp(v, 0, 255);
+            throw InvalidImageException.Create(name, $"truncated JPEG ({detail})");
         }
-    }
 
-    private static bool HasEoiAfter(ReadOnlySpan<byte> data, int offset)
-        => offset >= 0 && offset < data.Length && data[offset..].LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
-
-    /// <summary>
-    /// Walks the marker segments from SOI to the first SOS: finds the first APP1 "Exif" segment and detects data
-    /// that ends inside the header. Throws <see cref="InvalidImageException"/> on truncation or a broken segment chain.
-    /// </summary>
-    private static JpegLayout ScanMarkers(ReadOnlySpan<byte> data, string name)
-    {
-        int exifOffset = 0, exifLength = 0;
-        int pos = 2; // after SOI
-        while (true)
-        {
-            // Markers may be preceded by any number of 0xFF fill bytes.
-            if (pos >= data.Length)
-            {
-                throw InvalidImageException.Create(name, "truncated JPEG (the data ends inside the header, before any image data)");
-            }
-
-            if (data[pos] != 0xFF)
-            {
-                throw InvalidImageException.Create(name, $"corrupt JPEG header (expected a marker at byte {pos}, found 0x{data[pos]:X2})");
-            }
-
-            while (pos < data.Length && data[pos] == 0xFF)
-            {
-                pos++;
-            }
-
-            if (pos >= data.Length)
-            {
-                throw InvalidImageException.Create(name, "truncated JPEG (the data ends inside the header, before any image data)");
-            }
-
-            byte marker = data[pos++];
-            if (marker is 0x01 or (>= 0xD0 and <= 0xD7))
-            {
-                continue; // TEM, RSTn: no length
-            }
-
-            if (marker == 0xD9)
-            {
-                throw InvalidImageException.Create(name, "corrupt JPEG (end-of-image marker before any image data)");
-            }
-
-            if (pos + 2 > data.Length)
-            {
-                throw InvalidImageException.Create(name, "truncated JPEG (the data ends inside the header, before any image data)");
-            }
-
-            int length = (data[pos] << 8) | data[pos + 1];
-            if (length < 2)
-            {
-                throw InvalidImageException.Create(name, $"corrupt JPEG header (segment 0xFF{marker:X2} has length {length})");
-            }
-
-            if (pos + length > data.Length)
-            {
-                throw InvalidImageException.Create(name, "truncated JPEG (the data ends inside the header, before any image data)");
-            }
-
-            if (marker == 0xDA)
-            {
-                return new JpegLayout(pos - 2, exifOffset, exifLength);
-            }
-
-            ReadOnlySpan<byte> payload = data.Slice(pos + 2, length - 2);
-            if (marker == 0xE1 && exifLength == 0 && payload.Length >= 5 && payload[..5].SequenceEqual("Exif\0"u8))
-            {
-                exifOffset = pos + 2;
-                exifLength = payload.Length;
-            }
-
-            pos += length;
-        }
+        throw InvalidImageException.Create(name, result.InHeader ? $"corrupt JPEG header ({detail})" : $"corrupt JPEG data ({detail})");
     }
 }

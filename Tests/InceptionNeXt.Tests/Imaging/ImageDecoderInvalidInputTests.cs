@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.IO.Compression;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.Tests.Checkpoints;
 
@@ -30,71 +29,14 @@ public sealed class ImageDecoderInvalidInputTests
         return Convert.FromBase64String(SampleJpegBase64);
     }
 
-    private static byte[] SamplePng(int width, int height)
-    {
-        using var raw = new MemoryStream();
-        for (int y = 0; y < height; y++)
-        {
-            raw.WriteByte(0);
-            for (int x = 0; x < width; x++)
-            {
-                raw.Write([(byte)(x * 7), (byte)(y * 5), (byte)(x + y)]);
-            }
-        }
-
-        using var z = new MemoryStream();
-        using (var zs = new ZLibStream(z, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            raw.Position = 0;
-            raw.CopyTo(zs);
-        }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)width);
-        BinaryPrimitives.WriteUInt32BigEndian(ihdr.AsSpan(4), (uint)height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        WriteChunk(png, "IHDR", ihdr);
-        WriteChunk(png, "IDAT", z.ToArray());
-        WriteChunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(len, (uint)data.Length);
-        s.Write(len);
-        byte[] typeAndData = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
-        s.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc(typeAndData));
-        s.Write(len);
-    }
-
-    private static uint Crc(ReadOnlySpan<byte> data)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            c ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-            }
-        }
-
-        return ~c;
-    }
-
-    [TestInitialize]
-    public void RequireCodecs() => ImagingFixtures.RequireNativeCodecs();
+    private static byte[] SamplePng(int width, int height) => PngTestFiles.Rgb8(width, height);
 
     [TestMethod]
-    public void SamplesAreValid()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void SamplesAreValid(JpegBackend backend)
     {
-        RgbImage j = ImageDecoder.Default.Decode(SampleJpeg(), "sample.jpg");
+        RgbImage j = ImagingFixtures.DecoderFor(backend).Decode(SampleJpeg(), "sample.jpg");
         Assert.AreEqual(16, j.Width);
         RgbImage p = ImageDecoder.Default.Decode(SamplePng(33, 17), "sample.png");
         Assert.AreEqual(32 * 7, p.GetPixel(32, 0).R);
@@ -131,8 +73,11 @@ public sealed class ImageDecoderInvalidInputTests
     }
 
     [TestMethod]
-    public void RandomBytesBehindValidSignatures()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void RandomBytesBehindValidSignatures(JpegBackend backend)
     {
+        ImageDecoder decoder = ImagingFixtures.DecoderFor(backend);
         var rng = new Random(11);
         byte[] jpeg = SampleJpeg();
         byte[] png = SamplePng(20, 10);
@@ -147,7 +92,7 @@ public sealed class ImageDecoderInvalidInputTests
 
             try
             {
-                _ = ImageDecoder.Default.Decode(data, "fuzz");
+                _ = decoder.Decode(data, "fuzz");
             }
             catch (InvalidImageException e)
             {
@@ -157,26 +102,33 @@ public sealed class ImageDecoderInvalidInputTests
     }
 
     [TestMethod]
-    public void TruncatedJpegAtEveryLength()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void TruncatedJpegAtEveryLength(JpegBackend backend)
     {
         // Down to a missing EOI marker, which PIL also reports as "image file is truncated".
+        ImageDecoder decoder = ImagingFixtures.DecoderFor(backend);
         byte[] jpeg = SampleJpeg();
         for (int n = 3; n < jpeg.Length; n++)
         {
             byte[] cut = jpeg[..n];
-            AssertInvalid(() => ImageDecoder.Default.Decode(cut, "cut.jpg"), "cut.jpg", "truncated JPEG");
+            AssertInvalid(() => decoder.Decode(cut, "cut.jpg"), "cut.jpg", "truncated JPEG");
         }
     }
 
     [TestMethod]
-    public void TruncatedProgressiveJpeg()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void TruncatedProgressiveJpegAtEveryLength(JpegBackend backend)
     {
+        // SkiaSharp reports a progressive file cut between scans as InvalidInput, not IncompleteInput: still "truncated".
+        ImageDecoder decoder = ImagingFixtures.DecoderFor(backend);
         byte[] jpeg = Convert.FromBase64String(SampleProgressiveJpegBase64);
-        Assert.AreEqual(16, ImageDecoder.Default.Decode(jpeg, "p.jpg").Width);
-        for (int n = jpeg.Length - 40; n < jpeg.Length; n++)
+        Assert.AreEqual(16, decoder.Decode(jpeg, "p.jpg").Width);
+        for (int n = 3; n < jpeg.Length; n++)
         {
             byte[] cut = jpeg[..n];
-            AssertInvalid(() => ImageDecoder.Default.Decode(cut, "p.jpg"), "p.jpg", "truncated JPEG");
+            AssertInvalid(() => decoder.Decode(cut, "p.jpg"), "p.jpg", "truncated JPEG");
         }
     }
 
@@ -192,7 +144,7 @@ public sealed class ImageDecoderInvalidInputTests
             AssertInvalid(() => ImageDecoder.Default.Decode(cut, "cut.png"), "cut.png", "truncated PNG");
         }
 
-        // Only the IEND chunk missing: every pixel is there; PIL and libpng both accept this, and so does the decoder.
+        // Only the IEND chunk missing: every pixel is there; PIL accepts this, and so does the decoder.
         for (int n = iend; n < png.Length; n++)
         {
             CollectionAssert.AreEqual(whole.Pixels, ImageDecoder.Default.Decode(png[..n], "no-iend.png").Pixels);
@@ -200,12 +152,32 @@ public sealed class ImageDecoderInvalidInputTests
     }
 
     [TestMethod]
-    public void CorruptPngDataSurfacesLibpngMessage()
+    public void CorruptPngDataSurfacesTheDecoderStatus()
     {
+        // SkiaSharp gives a status, not libpng's message text; the complete file (IEND present) makes it "corrupt", not "truncated".
         byte[] png = SamplePng(40, 30);
         int idat = png.AsSpan().IndexOf("IDAT"u8);
         png[idat + 6] ^= 0xFF; // inside the zlib stream; the CRC no longer matches either
-        AssertInvalid(() => ImageDecoder.Default.Decode(png, "bad.png"), "bad.png", "libpng:");
+        AssertInvalid(() => ImageDecoder.Default.Decode(png, "bad.png"), "bad.png", "corrupt PNG data (SkiaSharp: ");
+    }
+
+    [TestMethod]
+    public void CorruptJpegHeaderIsNotCalledTruncated()
+    {
+        // A complete file whose frame header is nonsense (0 components): corrupt for both backends.
+        byte[] jpeg = SampleJpeg();
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        jpeg[sof + 9] = 0;
+        foreach (JpegBackend backend in new[] { JpegBackend.Skia, JpegBackend.TurboJpeg })
+        {
+            if (backend == JpegBackend.TurboJpeg && !ImageDecoder.TurboJpegAvailable)
+            {
+                continue;
+            }
+
+            var e = AssertInvalid(() => new ImageDecoder { JpegBackend = backend }.Decode(jpeg, "bad.jpg"), "bad.jpg", "corrupt JPEG");
+            Assert.DoesNotContain("truncated", e.Message);
+        }
     }
 
     [TestMethod]
@@ -214,7 +186,7 @@ public sealed class ImageDecoderInvalidInputTests
         byte[] png = SamplePng(8, 8);
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 100_000);
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 100_000);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc(png.AsSpan(12, 17)));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), PngTestFiles.Crc(png.AsSpan(12, 17)));
         long before = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
         AssertInvalid(() => ImageDecoder.Default.Decode(png, "bomb.png"), "bomb.png", "declares 100000x100000 pixels", "more than the limit of 89,478,485");
@@ -223,8 +195,11 @@ public sealed class ImageDecoderInvalidInputTests
     }
 
     [TestMethod]
-    public void HugeJpegIsRefusedFromItsHeader()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void HugeJpegIsRefusedFromItsHeader(JpegBackend backend)
     {
+        ImageDecoder decoder = ImagingFixtures.DecoderFor(backend);
         byte[] jpeg = SampleJpeg();
         int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
         Assert.IsGreaterThan(0, sof);
@@ -232,19 +207,23 @@ public sealed class ImageDecoderInvalidInputTests
         BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 65_000); // width
         long before = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
-        AssertInvalid(() => ImageDecoder.Default.Decode(jpeg, "bomb.jpg"), "bomb.jpg", "declares 65000x65000 pixels", "limit");
+        AssertInvalid(() => decoder.Decode(jpeg, "bomb.jpg"), "bomb.jpg", "declares 65000x65000 pixels", "limit");
         Assert.IsLessThan(1000, sw.ElapsedMilliseconds);
         Assert.IsLessThan(1_000_000L, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [TestMethod]
-    public void PixelLimitIsConfigurable()
+    [DataRow(JpegBackend.Skia)]
+    [DataRow(JpegBackend.TurboJpeg)]
+    public void PixelLimitIsConfigurable(JpegBackend backend)
     {
-        var strict = new ImageDecoder { MaxPixels = 100 };
+        _ = ImagingFixtures.DecoderFor(backend);
+        var strict = new ImageDecoder { MaxPixels = 100, JpegBackend = backend };
         AssertInvalid(() => strict.Decode(SamplePng(11, 10), "p.png"), "p.png", "declares 11x10 pixels", "limit of 100");
         AssertInvalid(() => strict.Decode(SampleJpeg(), "j.jpg"), "j.jpg", "declares 16x16 pixels");
         Assert.AreEqual(100, strict.Decode(SamplePng(10, 10)).Width * 10);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDecoder { MaxPixels = 0 });
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDecoder { JpegBackend = (JpegBackend)42 });
     }
 
     [TestMethod]

@@ -11,9 +11,9 @@ internal static class ImagingFixtures
     /// <c>ImageOps.exif_transpose(Image.open(p)).convert("RGB")</c> bytes, listed in manifest.txt as "name width height".
     /// </summary>
     public const string DecodeFixturesScript = """
-import sys, os, io, struct, zlib
+import sys, os, io, struct, zlib, base64
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageCms
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -31,10 +31,15 @@ def photo(w, h):
 def chunk(t, d):
     return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
 
-def png16(path, arr, color_type, extra=b''):
+def png16(path, arr, color_type, extra=b'', adam7=False):
     h, w = arr.shape[:2]
-    raw = b''.join(b'\x00' + arr[i].astype('>u2').tobytes() for i in range(h))
-    data = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, color_type, 0, 0, 0)) + extra
+    # Adam7: the seven passes' sub-images one after the other, each row with filter type 0.
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)] if adam7 else [(0, 0, 1, 1)]
+    raw = b''
+    for x0, y0, dx, dy in passes:
+        sub = arr[y0::dy, x0::dx]
+        raw += b''.join(b'\x00' + row.astype('>u2').tobytes() for row in sub) if sub.size else b''
+    data = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, color_type, 0, 0, int(adam7))) + extra
     data += chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
     open(path, 'wb').write(data)
 
@@ -60,6 +65,13 @@ for o in range(1, 9):
     im.save(f'{out}/orient{o}.jpg', quality=90, exif=ex.tobytes()); add(f'orient{o}.jpg')
 ex = Image.Exif(); ex[0x0112] = 6
 im.save(f'{out}/orient6.png', exif=ex.tobytes()); add('orient6.png')
+icc = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
+im.save(f'{out}/icc.jpg', quality=90, icc_profile=icc); add('icc.jpg')
+# the CMYK file without its Adobe APP14 segment: PIL (and libjpeg) still read it as Adobe-inverted CMYK
+d = open(f'{out}/cmyk.jpg', 'rb').read(); i = d.find(b'\xff\xee'); n = struct.unpack('>H', d[i + 2:i + 4])[0]
+open(f'{out}/cmyk_noadobe.jpg', 'wb').write(d[:i] + d[i + 2 + n:]); add('cmyk_noadobe.jpg')
+# 40x24, 4:2:0, a restart marker after every MCU (cjpeg -restart 1B; PIL cannot write restart markers)
+open(f'{out}/restart.jpg', 'wb').write(base64.b64decode('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAUDBAQEAwUEBAQFBQUGBwwIBwcHBw8LCwkMEQ8SEhEPERETFhwXExQaFRERGCEYGh0dHx8fExciJCIeJBweHx7/2wBDAQUFBQcGBw4ICA4eFBEUHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh7/wAARCAAYACgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/90ABAAB/9oADAMBAAIRAxEAPwD5j07QnErZi4J53LknpwB+VblhocnAEZHfofw+vWu20/RipXamwt9wkD16/Stuz0DEoYLL144I5Gfz6dKzo4o8nK+IWnqz/9Dxyx0QKAjZLDlcjGT6cfhmt2z0Jy3KAegBGDxnPX3rs7TRQGUJCB6/Kep+n4f/AF63bXQmDHMeSOQoB59K9ShirH12VcQtJan/0eVstDOBiMsCMjPBHuB19OtFen2miv8AJ+7Q7cEkemf8/nRX1cMRoftmD4hkqfutn//SkttBCjAGMd+c/X3/ADrfsvD7MFby0U/xEHp/j/P+hRXzlCrLQ/CcsxlXlTuf/9PvrLRAyAAA7W4UADjj8q2rLQgjZCjeevy47YPX6fy5oornpVZRlZHxmWYyrpruf//U92sdCQFDsGCOxwfrkduf85ooor0Kc5OO51YbG1uTSR//2Q==')); add('restart.jpg')
 # big-endian EXIF
 mm = b'Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00'
 im.save(f'{out}/orient8_motorola.jpg', quality=90, exif=mm); add('orient8_motorola.jpg')
@@ -77,15 +89,23 @@ p.save(f'{out}/p_trns.png', transparency=3); add('p_trns.png')
 Image.fromarray(rgba, 'RGBA').quantize(32, method=Image.Quantize.FASTOCTREE).save(f'{out}/p_rgba.png'); add('p_rgba.png')
 im.save(f'{out}/gamma1.png'); insert_after_ihdr(f'{out}/gamma1.png', chunk(b'gAMA', struct.pack('>I', 100000))); add('gamma1.png')
 im.save(f'{out}/srgb.png'); insert_after_ihdr(f'{out}/srgb.png', chunk(b'sRGB', b'\x00')); add('srgb.png')
+im.save(f'{out}/iccp.png', icc_profile=icc); add('iccp.png')
+im.save(f'{out}/chrm.png'); insert_after_ihdr(f'{out}/chrm.png', chunk(b'cHRM', struct.pack('>8I', 64000, 33000, 21000, 71000, 15000, 6000, 31270, 32900))); add('chrm.png')
 w16 = rng.randint(0, 65536, (61, 97, 3)).astype(np.uint16)
 png16(f'{out}/rgb16.png', w16, 2); add('rgb16.png')
 png16(f'{out}/rgb16_gamma.png', w16, 2, chunk(b'gAMA', struct.pack('>I', 45455))); add('rgb16_gamma.png')
 g16 = (rng.randint(0, 400, (61, 97))).astype(np.uint16)
 png16(f'{out}/gray16.png', g16, 0); add('gray16.png')
-# 16-bit with alpha whose samples are v*257 (exactly representable in 8 bits): PIL truncation == libpng rounding
+png16(f'{out}/gray16_adam7.png', g16, 0, adam7=True); add('gray16_adam7.png')
+png16(f'{out}/gray16_all_values.png', np.arange(65536, dtype=np.uint16).reshape(256, 256), 0); add('gray16_all_values.png')
+# chunks whose layout depends on the colour type (renamed when the decoder relabels 16-bit grey)
+png16(f'{out}/gray16_trns.png', g16, 0, chunk(b'sBIT', b'\x0c') + chunk(b'bKGD', struct.pack('>H', 1000)) + chunk(b'tRNS', struct.pack('>H', 300))); add('gray16_trns.png')
+png16(f'{out}/la16.png', rng.randint(0, 65536, (61, 97, 2)).astype(np.uint16), 4); add('la16.png')
+png16(f'{out}/rgb16_adam7.png', w16, 2, adam7=True); add('rgb16_adam7.png')
+# 16-bit with alpha whose samples are v*257 (exactly representable in 8 bits): the high byte either way
 w16a = (rng.randint(0, 256, (61, 97, 4)) * 257).astype(np.uint16)
 png16(f'{out}/rgba16_exact.png', w16a, 6); add('rgba16_exact.png')
-# arbitrary 16-bit RGBA: may differ by 1 (rounding vs truncation)
+# arbitrary 16-bit RGBA: PIL and Skia both keep the high byte
 png16(f'{out}/rgba16.png', rng.randint(0, 65536, (61, 97, 4)).astype(np.uint16), 6); add('rgba16.png')
 
 with open(f'{out}/manifest.txt', 'w') as m:
@@ -156,17 +176,15 @@ print(len(files))
         }
     }
 
-    /// <summary>Skips when libturbojpeg or libpng cannot be loaded.</summary>
-    public static void RequireNativeCodecs()
+    /// <summary>A decoder forced onto <paramref name="backend"/>; inconclusive for TurboJPEG where libturbojpeg cannot be loaded.</summary>
+    public static ImageDecoder DecoderFor(JpegBackend backend)
     {
-        try
+        if (backend == JpegBackend.TurboJpeg && !ImageDecoder.TurboJpegAvailable)
         {
-            _ = ImageDecoder.Default.Decode(TinyPng, "probe");
+            Assert.Inconclusive("libturbojpeg cannot be loaded on this machine (the optional JPEG accelerator).");
         }
-        catch (DllNotFoundException e)
-        {
-            Assert.Inconclusive(e.Message);
-        }
+
+        return new ImageDecoder { JpegBackend = backend };
     }
 
     /// <summary>A valid 1x1 RGB PNG (red).</summary>
