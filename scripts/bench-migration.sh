@@ -89,6 +89,6 @@ for m in "${models[@]}"; do
   iters=20; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=8
   e2e="benchmark --model $onnx --engine onnx --images $work/images --batch-size $batch --threads $threads --iters $iters"
   read -r eo en er eq < <(alternate "${old_cli[*]} $e2e 2>/dev/null" "${new_cli[*]} $e2e 2>/dev/null")
-  read -r _ es sr sq < <(alternate "${old_cli[*]} $e2e 2>/dev/null" "INCEPTIONNEXT_JPEG_BACKEND=Skia ${new_cli[*]} $e2e 2>/dev/null")
+  read -r _ es sr sq < <(alternate "${old_cli[*]} $e2e 2>/dev/null" "${new_cli[*]} $e2e --jpeg-backend Skia 2>/dev/null")
   echo "| $m | $diff | $node | $ours | ${nr}x ($nq) | $oldb | ${orr}x ($oq) | $eo | $en | ${er}x ($eq) | $es | ${sr}x ($sq) |"
 done

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using InceptionNeXt.ML.Benchmarks;
+using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.Training.Benchmarks;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
@@ -25,10 +26,11 @@ internal static class BenchmarkCommand
         var classes = new Option<int>("--num-classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 1000 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var channelsLast = new Option<bool>("--channels-last") { Description = "NHWC-strided input" };
+        var jpeg = new Option<JpegBackend>("--jpeg-backend") { Description = "onnx engine with --images: JPEG decoder, Auto (TurboJPEG where installed, else SkiaSharp), Skia or TurboJpeg", DefaultValueFactory = _ => JpegBackend.Auto };
         var stem = new Option<int?>("--stem-stride") { Description = "torch engine: stem stride 4, 2 or 1 (small images)" };
         var command = new Command("benchmark", "Measure inference or training throughput.")
         {
-            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast, images, stem,
+            model, engine, batch, size, train, threads, warmup, iters, classes, device, channelsLast, images, stem, jpeg,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -47,7 +49,7 @@ internal static class BenchmarkCommand
                 if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
                 result = RunOnnx(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(threads),
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes),
-                    deviceValue.Type == DeviceType.Cuda ? deviceValue.Index : null, parse.GetValue(images));
+                    deviceValue.Type == DeviceType.Cuda ? deviceValue.Index : null, parse.GetValue(images), parse.GetValue(jpeg));
             }
             else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
             if (result.MedianImagesPerSecond is { } median)
@@ -60,7 +62,7 @@ internal static class BenchmarkCommand
 
     // An .onnx file is used as it is; a zoo name is exported (fresh weights) to a temporary file at the requested size.
     private static BenchmarkResult RunOnnx(string model, int batch, int size, int threads, int warmup, int iters, int classes, int? gpuDeviceId,
-        DirectoryInfo? images)
+        DirectoryInfo? images, JpegBackend jpeg)
     {
         var path = model;
         string? temporary = null;
@@ -77,7 +79,8 @@ internal static class BenchmarkCommand
             if (images is not null)
             {
                 if (!images.Exists) throw new DirectoryNotFoundException($"--images {images.FullName} does not exist.");
-                return OnnxBenchmark.EndToEnd(path, images.FullName, batch, threads, batch * iters, gpuDeviceId, Console.WriteLine);
+                return OnnxBenchmark.EndToEnd(path, images.FullName, batch, threads, batch * iters, gpuDeviceId, Console.WriteLine,
+                    new ImageDecoder { JpegBackend = jpeg });
             }
             return OnnxBenchmark.ModelOnly(path, batch, threads, warmup, iters, gpuDeviceId, Console.WriteLine);
         }

@@ -48,14 +48,19 @@ public static class OnnxBenchmark
 
     /// <summary>End to end: decode, preprocess and classify every image of a folder (repeated until <paramref name="minImages"/>).</summary>
     public static BenchmarkResult EndToEnd(string modelPath, string imageFolder, int batchSize, int threads, int minImages, int? gpuDeviceId,
-        Action<string>? log = null)
+        Action<string>? log = null, ImageDecoder? decoder = null)
     {
         var files = ImageFiles.Enumerate(imageFolder).ToArray();
         if (files.Length == 0) throw new ArgumentException($"{imageFolder} contains no .jpg/.jpeg/.png images.");
-        using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions { IntraOpThreads = threads, GpuDeviceId = gpuDeviceId, BatchSize = batchSize });
+        using var classifier = new OnnxImageClassifier(modelPath, new InferenceOptions
+        {
+            IntraOpThreads = threads, GpuDeviceId = gpuDeviceId, BatchSize = batchSize, Decoder = decoder ?? ImageDecoder.Default,
+        });
         var inputs = Enumerable.Range(0, Math.Max(1, (minImages + files.Length - 1) / files.Length))
             .SelectMany(_ => files).Select(ImageInput.FromFile).ToArray();
-        log?.Invoke($"engine=onnxruntime end-to-end folder={imageFolder} images={inputs.Length} batch={batchSize} threads={threads}");
+        var jpeg = classifier.Options.Decoder.JpegBackend is JpegBackend.Auto
+            ? $"auto ({(ImageDecoder.TurboJpegAvailable ? "turbojpeg" : "skia")})" : classifier.Options.Decoder.JpegBackend.ToString().ToLowerInvariant();
+        log?.Invoke($"engine=onnxruntime end-to-end folder={imageFolder} images={inputs.Length} batch={batchSize} threads={threads} jpeg={jpeg}");
         // One pass over the folder (at least two batches, at most 256 images) warms up the session, the decoders, the
         // JIT and the GC's budgets, so the clock sees the steady state a long-running application gets.
         foreach (var _ in classifier.ClassifyMany(inputs.Take(Math.Clamp(files.Length, 2 * batchSize, Math.Max(256, 2 * batchSize))), 1)) { }
