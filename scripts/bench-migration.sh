@@ -44,7 +44,7 @@ PY
 new_cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll)
 old_cli=(dotnet "$old/InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll")
 last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
-# paired SIDE SIDE PAIRS -> "median1 median2 ratio range"
+# paired SIDE SIDE PAIRS -> "median1 median2 ratio range" (img/s of each side's median step; ratio = median per-pair speed of the second / first)
 paired() {
   /usr/bin/python3 tools/bench/paired_steps.py "$batch" "$size" "$threads" "$3" "$1" "$2" | awk '
     NR == 1 { a = $4 } NR == 2 { b = $4 } /ratio range/ { q = $4 "-" $6 } /^paired ratio/ { r = $3 }
@@ -75,8 +75,8 @@ print(f"{statistics.median(a for a, _ in rows):.1f} {statistics.median(b for _, 
 }
 turbo=absent; /sbin/ldconfig -p | grep -q 'libturbojpeg\.so\.0' && turbo=present
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); libturbojpeg $turbo; date $(date -u +%F)"
-echo "| model | max abs logit diff old vs new | onnxruntime-node 1.30 img/s | Microsoft.ML.OnnxRuntime 1.31.1 img/s | new / node (range) | old binding img/s | new / old (range) | e2e old img/s | e2e new (JPEG Auto) img/s | new / old (range) | e2e new (JPEG SkiaSharp) img/s | Skia / old (range) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | max abs logit diff old vs new | onnxruntime-node 1.30 img/s | Microsoft.ML.OnnxRuntime 1.31.1 img/s | new / node (range) | old binding img/s | Microsoft.ML.OnnxRuntime 1.31.1 img/s | new / old (range) | e2e old img/s | e2e new (JPEG Auto) img/s | new / old (range) | e2e new (JPEG SkiaSharp) img/s | Skia / old (range) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "${models[@]}"; do
   onnx="$work/$m.onnx"
   "${new_cli[@]}" export --model "$m" --image-size "$size" --output "$onnx" >/dev/null
@@ -90,5 +90,5 @@ for m in "${models[@]}"; do
   e2e="benchmark --model $onnx --engine onnx --images $work/images --batch-size $batch --threads $threads --iters $iters"
   read -r eo en er eq < <(alternate "${old_cli[*]} $e2e 2>/dev/null" "${new_cli[*]} $e2e 2>/dev/null")
   read -r _ es sr sq < <(alternate "${old_cli[*]} $e2e 2>/dev/null" "${new_cli[*]} $e2e --jpeg-backend Skia 2>/dev/null")
-  echo "| $m | $diff | $node | $ours | ${nr}x ($nq) | $oldb | ${orr}x ($oq) | $eo | $en | ${er}x ($eq) | $es | ${sr}x ($sq) |"
+  echo "| $m | $diff | $node | $ours | ${nr}x ($nq) | $oldb | $ours2 | ${orr}x ($oq) | $eo | $en | ${er}x ($eq) | $es | ${sr}x ($sq) |"
 done

@@ -12,7 +12,7 @@ namespace InceptionNeXt.ML.Inference;
 public abstract class OnnxImageModel : IDisposable
 {
     private readonly InferenceSession session;
-    private readonly RunOptions runOptions = new();
+    private readonly RunOptions runOptions;
     private readonly string[] inputNames;
 
     /// <summary>Loads a model file.</summary>
@@ -26,7 +26,9 @@ public abstract class OnnxImageModel : IDisposable
         Options = options ?? new InferenceOptions();
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.PreprocessThreads < 1) throw new ArgumentOutOfRangeException(nameof(options), "PreprocessThreads must be at least 1.");
+        // The factory prepares ONNX Runtime's environment (telemetry off) before anything else touches the native library.
         (session, ExecutionProvider) = OnnxSessionFactory.Create(modelPath, modelBytes, Options);
+        runOptions = new RunOptions();
         try
         {
             Info = OnnxModelInfo.FromSession(session, modelPath);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace InceptionNeXt.ML.Inference;
@@ -7,8 +8,10 @@ namespace InceptionNeXt.ML.Inference;
 /// CUDA provider with ML.NET's <c>gpuDeviceId</c> / <c>fallbackToCpu</c> meaning, and an environment that logs only
 /// warnings and sends no telemetry.
 /// </summary>
-internal static class OnnxSessionFactory
+internal static partial class OnnxSessionFactory
 {
+    private const string TelemetryVariable = "ORT_DISABLE_TELEMETRY";
+
     private static readonly Lazy<OrtEnv> Environment = new(CreateEnvironment, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The process-wide ONNX Runtime environment, created on first use (quiet, telemetry off).</summary>
@@ -16,6 +19,7 @@ internal static class OnnxSessionFactory
 
     private static OrtEnv CreateEnvironment()
     {
+        DisableNativeTelemetry();
         OrtEnv env;
         try
         {
@@ -35,10 +39,27 @@ internal static class OnnxSessionFactory
                 $"that its runtimes/<rid>/native folder was copied next to the application. ({e.Message})", e);
         }
 
-        // A library must not phone home on its users' behalf (ONNX Runtime sends events only on Windows builds).
+        // A library must not phone home on its users' behalf: this stops Windows' ETW events (elsewhere the variable below does it).
         env.DisableTelemetryEvents();
         return env;
     }
+
+    /// <summary>
+    /// ONNX Runtime 1.31's Linux and macOS builds collect telemetry (a device id and an event database under
+    /// ~/.cache/Microsoft/DeveloperTools/.onnxruntime, uploads, /tmp/mat-debug-PID.log) unless ORT_DISABLE_TELEMETRY=1 is in the
+    /// native environment when the library initialises; DisableTelemetryEvents only drops some events. So it is set here, before the
+    /// first session, unless the application set the variable itself (ORT_DISABLE_TELEMETRY=0 opts back in).
+    /// </summary>
+    private static void DisableNativeTelemetry()
+    {
+        if (OperatingSystem.IsWindows() || System.Environment.GetEnvironmentVariable(TelemetryVariable) is not null) return;
+        // .NET's SetEnvironmentVariable changes only its own copy on Unix; the native library reads libc's environment.
+        if (setenv(TelemetryVariable, "1", 0) != 0) return;
+        System.Environment.SetEnvironmentVariable(TelemetryVariable, "1");
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 
     /// <summary>
     /// Opens <paramref name="modelPath"/> (or <paramref name="modelBytes"/>, named <paramref name="modelPath"/> in errors)

@@ -205,6 +205,27 @@ public sealed class InferenceApiTests
     }
 
     [TestMethod]
+    public void OnnxRuntimeTelemetryIsOffUnlessTheApplicationAsks()
+    {
+        var (model, path) = Export(embed: false, name: "telemetry");
+        model.Dispose();
+        // ONNX Runtime 1.31 on Linux keeps a device id and an event database under ~/.cache when its telemetry is on.
+        string Store(string home) => Path.Combine(home, ".cache", "Microsoft", "DeveloperTools", ".onnxruntime");
+        using var quiet = new TempDir();
+        var (code, _, stderr) = ProcessRunner.RunCli(new Dictionary<string, string?> { ["HOME"] = quiet.Path, ["ORT_DISABLE_TELEMETRY"] = null },
+            "predict", "--model", path, images[0]);
+        Assert.AreEqual(0, code, stderr);
+        Assert.IsFalse(Directory.Exists(Store(quiet.Path)), "the library must switch ONNX Runtime's telemetry off by default");
+        if (!OperatingSystem.IsLinux()) return;
+        // The check above can fail: the same run with the application opting in writes the store.
+        using var opted = new TempDir();
+        (code, _, stderr) = ProcessRunner.RunCli(new Dictionary<string, string?> { ["HOME"] = opted.Path, ["ORT_DISABLE_TELEMETRY"] = "0" },
+            "predict", "--model", path, images[0]);
+        Assert.AreEqual(0, code, stderr);
+        Assert.IsTrue(Directory.Exists(Store(opted.Path)), "ORT_DISABLE_TELEMETRY=0 set by the application is respected");
+    }
+
+    [TestMethod]
     public void PredictCommandPrintsOneLinePerImageAndExitCode2OnFailures()
     {
         var (model, path) = Export(embed: true);

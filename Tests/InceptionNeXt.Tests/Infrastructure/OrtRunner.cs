@@ -11,6 +11,7 @@ internal static class OrtRunner
     /// <summary>All outputs of <paramref name="model"/> (bytes) for <paramref name="input"/> of <paramref name="shape"/>.</summary>
     public static Dictionary<string, OrtOutput> Run(byte[] model, float[] input, params long[] shape)
     {
+        _ = InceptionNeXt.ML.Inference.OnnxSessionFactory.Runtime; // the library's environment: telemetry off, as in production
         using var session = new InferenceSession(model);
         return Run(session, input, shape);
     }
@@ -18,6 +19,7 @@ internal static class OrtRunner
     /// <summary>All outputs of the model file <paramref name="modelPath"/> for <paramref name="input"/> of <paramref name="shape"/>.</summary>
     public static Dictionary<string, OrtOutput> Run(string modelPath, float[] input, params long[] shape)
     {
+        _ = InceptionNeXt.ML.Inference.OnnxSessionFactory.Runtime;
         using var session = new InferenceSession(modelPath);
         return Run(session, input, shape);
     }

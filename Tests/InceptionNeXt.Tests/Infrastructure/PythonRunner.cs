@@ -40,7 +40,7 @@ public static class PythonRunner
     public static string Run(string script, TimeSpan timeout, params string[] args)
     {
         var (code, stdout, stderr) = ProcessRunner.Run(Python, ["-c", script, .. args], timeout,
-            new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["OMP_NUM_THREADS"] = "1" });
+            new Dictionary<string, string?> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["OMP_NUM_THREADS"] = "1" });
         if (code != 0)
         {
             throw new InvalidOperationException($"Python exited with code {code}:\n{stderr}\nstdout:\n{stdout}");

@@ -10,7 +10,7 @@ public static class ReferenceScripts
     public static string Run(string script, params string[] args)
     {
         PythonRunner.RequireTorch();
-        var (code, stdout, stderr) = ProcessRunner.Run(PythonRunner.Python, [PathOf(script), .. args], environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
+        var (code, stdout, stderr) = ProcessRunner.Run(PythonRunner.Python, [PathOf(script), .. args], environment: new Dictionary<string, string?> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
         if (code != 0)
             throw new InvalidOperationException($"{script} exited with {code}:\n{stderr}\n{stdout}");
         return stdout;
