@@ -14,6 +14,7 @@ public abstract class OnnxImageModel : IDisposable
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
     private readonly string[] inputNames;
+    private long runs;
 
     /// <summary>Loads a model file.</summary>
     protected OnnxImageModel(string modelPath, InferenceOptions? options) : this(modelPath, null, options) { }
@@ -59,6 +60,9 @@ public abstract class OnnxImageModel : IDisposable
     public InferenceSession Session => session;
 
     private int ImageLength => Preprocessor.TensorLength;
+
+    /// <summary>How many times the model has been run (one run per batch), for tests that check batching.</summary>
+    internal long RunCount => Interlocked.Read(ref runs);
 
     /// <summary>
     /// Runs already-preprocessed pixels (<paramref name="count"/> images, CHW each) and returns output
@@ -158,6 +162,7 @@ public abstract class OnnxImageModel : IDisposable
     {
         // The input tensor is our pooled buffer itself, pinned for the call: no copy on the way in.
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels, [count, 3, Info.InputSize, Info.InputSize]);
+        Interlocked.Increment(ref runs);
         for (var i = 0; i < count; i++) rows[offset + i] = new float[outputs.Length][];
         var widths = outputs.Select(RowWidth).ToArray();
         if (widths.All(w => w > 0))

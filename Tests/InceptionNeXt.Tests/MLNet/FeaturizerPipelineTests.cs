@@ -54,6 +54,27 @@ public sealed class FeaturizerPipelineTests
     }
 
     [TestMethod]
+    public void RowsRunInBatchesAndFeaturesAndLogitsShareOneRun()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(MLNetFixture.Images.Select(p => new ImagePathRow { ImagePath = p }));
+        var transformer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", MLNetFixture.ModelPath,
+            new() { BatchSize = 3, LogitsColumnName = "Logits" }).Fit(data);
+        var output = transformer.Transform(data);
+        using (var cursor = output.GetRowCursor(output.Schema))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(output.Schema["Logits"]);
+            var value = default(VBuffer<float>);
+            while (cursor.MoveNext()) getter(ref value);
+        }
+        Assert.AreEqual(3, transformer.Model.RunCount, "7 rows in batches of 3: three runs, each giving both outputs");
+
+        var engine = ml.Model.CreatePredictionEngine<ImagePathRow, FeaturesPrediction>(transformer);
+        engine.Predict(new ImagePathRow { ImagePath = MLNetFixture.Images[0] });
+        Assert.AreEqual(4, transformer.Model.RunCount, "a prediction engine runs its one row once for both outputs");
+    }
+
+    [TestMethod]
     public void BytesFromLoadRawImageBytesAndMLImagesFromLoadImagesGiveTheSameFeatures()
     {
         var ml = new MLContext(seed: 1);
