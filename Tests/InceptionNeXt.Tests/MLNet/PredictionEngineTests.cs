@@ -1,5 +1,6 @@
 using InceptionNeXt.ML.Inference;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace InceptionNeXt.Tests.MLNet;
 
@@ -50,5 +51,44 @@ public sealed class PredictionEngineTests
                 }
         });
         Assert.AreEqual(0, failures);
+    }
+
+    private sealed class BytesRow
+    {
+        [VectorType]
+        public byte[] Bytes { get; set; } = [];
+    }
+
+    private sealed class ImageRow
+    {
+        // ML.NET needs an MLImage member's size to type the column: img3.png is 300 x 200.
+        [Microsoft.ML.Transforms.Image.ImageType(200, 300)]
+        public MLImage? Image { get; set; }
+    }
+
+    [TestMethod]
+    public void EnginesTakeEncodedBytesAndMLImagesToo()
+    {
+        var ml = new MLContext(seed: 1);
+        var png = MLNetFixture.Images[3];
+        using var featurizer = new OnnxImageFeaturizer(MLNetFixture.ModelPath);
+        var expected = featurizer.Featurize(png);
+
+        var bytesData = ml.Data.LoadFromEnumerable(new[] { new BytesRow { Bytes = File.ReadAllBytes(png) } });
+        var bytesEngine = ml.Model.CreatePredictionEngine<BytesRow, FeaturesPrediction>(
+            ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "Bytes", MLNetFixture.ModelPath).Fit(bytesData));
+        var fromBytes = bytesEngine.Predict(new BytesRow { Bytes = File.ReadAllBytes(png) }).Features;
+
+        using var image = MLImage.CreateFromFile(png);
+        var imageData = ml.Data.LoadFromEnumerable(new[] { new ImageRow { Image = image } });
+        var imageEngine = ml.Model.CreatePredictionEngine<ImageRow, FeaturesPrediction>(
+            ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "Image", MLNetFixture.ModelPath).Fit(imageData));
+        var fromImage = imageEngine.Predict(new ImageRow { Image = image }).Features;
+
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], fromBytes[i], 1e-4, $"bytes [{i}]");
+            Assert.AreEqual(expected[i], fromImage[i], 1e-4, $"MLImage [{i}]");
+        }
     }
 }
