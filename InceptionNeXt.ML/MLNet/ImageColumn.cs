@@ -25,8 +25,8 @@ internal static class ImageColumn
     /// <summary>What the input column must be, for error messages.</summary>
     private const string Expected = "a path (Text), bytes (a vector of Byte) or an image (MLImage)";
 
-    private const string HowToFix = "Keep the column of file paths (ML.NET loads text columns as Text), use mlContext.Transforms.LoadRawImageBytes " +
-        "for encoded bytes or mlContext.Transforms.LoadImages for MLImage, or convert the column first.";
+    private const string HowToFix = "Pass a column of file paths loaded as text, or make an image column first with " +
+        "mlContext.Transforms.LoadImages (MLImage) or mlContext.Transforms.LoadRawImageBytes (encoded bytes).";
 
     /// <summary>The kind of <paramref name="type"/>, or null when it holds no image.</summary>
     public static ImageColumnKind? KindOf(DataViewType type) => type switch
