@@ -74,7 +74,7 @@ internal sealed class ImageBatchCursor : DataViewRowCursor
         mainId(ref id);
         if (!id.Equals(pendingIds.Dequeue()))
             throw new InvalidOperationException("The input data view gave its rows in another order to a second cursor; it must give the same rows in the same order every time.");
-        var (input, rows, error) = results.Current;
+        var (_, rows, error) = results.Current;
         current = new ImageResult(rows, error);
         if (error is not null)
         {
