@@ -48,6 +48,10 @@ public sealed class ScorerPipelineTests
             Assert.AreEqual(top[i].Top.Index + 1, (int)keys[i], images[i]);
         }
 
+        // As after an ML.NET trainer, MapKeyToValue turns the key back into the label text.
+        var names = ml.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel").Fit(scored).Transform(scored).GetColumn<string>("PredictedName").ToArray();
+        CollectionAssert.AreEqual(top.Select(t => t.Top.Label).ToArray(), names);
+
         var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName: "Label");
         Assert.AreEqual(4.0 / 7, metrics.MicroAccuracy, 1e-9);
         var expectedLogLoss = truth.Select((t, i) => -Math.Log(scores[i][Array.IndexOf(MLNetFixture.Labels, t)])).Average();
