@@ -9,7 +9,8 @@ namespace InceptionNeXt.ML.MLNet;
 /// A cursor that serves a transformer's outputs batch by batch. It reads the input twice, in step: a look-ahead cursor
 /// takes only the image column, <see cref="InceptionNeXtImageOptions.BatchSize"/> rows ahead, into the model's batched
 /// run (which decodes the next batch while the current one is inferred); the main cursor serves the input's own columns
-/// for the current row, so nothing of theirs is copied or held. Each result is matched to its row by row id.
+/// for the current row, so nothing of theirs is copied or held. Each result is matched to its row by row id. The cost:
+/// when the caller also reads the image column itself (an MLImage from LoadImages, say), upstream makes it twice.
 /// </summary>
 internal sealed class ImageBatchCursor : DataViewRowCursor
 {
