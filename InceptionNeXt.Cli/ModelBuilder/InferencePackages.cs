@@ -14,6 +14,6 @@ internal static class InferencePackages
         ("SkiaSharp.NativeAssets.Linux.NoDependencies", "2.88.9"),
         // Also packages, not copied files: ONNX Runtime pulls an older System.Numerics.Tensors that would win over a copy.
         ("System.Numerics.Tensors", "10.0.0"),
-        ("Google.Protobuf", "3.25.1"),
+        ("Google.Protobuf", "3.30.2"),
     ];
 }

@@ -8,13 +8,15 @@ public readonly struct ImageInput
     private readonly string? path;
     private readonly ReadOnlyMemory<byte> bytes;
     private readonly RgbImage? image;
+    private readonly InvalidImageException? error;
 
-    private ImageInput(string name, string? path, ReadOnlyMemory<byte> bytes, RgbImage? image)
+    private ImageInput(string name, string? path, ReadOnlyMemory<byte> bytes, RgbImage? image, InvalidImageException? error = null)
     {
         Name = name;
         this.path = path;
         this.bytes = bytes;
         this.image = image;
+        this.error = error;
     }
 
     /// <summary>How results and errors refer to this image (the path for files).</summary>
@@ -46,11 +48,18 @@ public readonly struct ImageInput
     /// <summary>Decoded RGB pixels.</summary>
     public static ImageInput FromImage(RgbImage image, string name = "image") => new(name, null, default, image);
 
+    /// <summary>
+    /// An input already known to be unreadable (an ML.NET row without an image): it takes its place in a batch and comes
+    /// back with <paramref name="error"/>, so results stay in input order.
+    /// </summary>
+    internal static ImageInput FromError(string name, InvalidImageException error) => new(name, null, default, null, error);
+
     /// <summary>Implicit conversion from a file path.</summary>
     public static implicit operator ImageInput(string path) => FromFile(path);
 
     internal void PreprocessInto(ImagePreprocessor preprocessor, Span<float> destination)
     {
+        if (error is not null) throw error;
         if (image is not null) preprocessor.ToTensor(image, destination);
         else if (path is not null) preprocessor.Preprocess(path, destination);
         else preprocessor.Preprocess(bytes.Span, destination, Name);

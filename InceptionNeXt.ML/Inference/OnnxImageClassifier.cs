@@ -59,7 +59,8 @@ public sealed class OnnxImageClassifier : OnnxImageModel
     /// <summary>Class labels, by index.</summary>
     public IReadOnlyList<string> Labels => Info.Labels;
 
-    private string LogitsName => Session.OutputNames.Contains("logits") ? "logits" : Session.OutputNames[0];
+    /// <summary>The output that holds the logits: <c>logits</c>, or a foreign classifier's only output.</summary>
+    internal string LogitsName => Session.OutputNames.Contains("logits") ? "logits" : Session.OutputNames[0];
 
     /// <summary>Classifies one image; an unreadable image throws (<see cref="Imaging.InvalidImageException"/>).</summary>
     public ImageClassification Classify(ImageInput image, int topK = 5)

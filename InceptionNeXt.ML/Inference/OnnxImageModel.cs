@@ -14,6 +14,7 @@ public abstract class OnnxImageModel : IDisposable
     private readonly InferenceSession session;
     private readonly RunOptions runOptions;
     private readonly string[] inputNames;
+    private long runs;
 
     /// <summary>Loads a model file.</summary>
     protected OnnxImageModel(string modelPath, InferenceOptions? options) : this(modelPath, null, options) { }
@@ -62,6 +63,9 @@ public abstract class OnnxImageModel : IDisposable
 
     private int ImageLength => Preprocessor.TensorLength;
 
+    /// <summary>How many times the model has been run (one run per batch), for tests that check batching.</summary>
+    internal long RunCount => Interlocked.Read(ref runs);
+
     /// <summary>
     /// Runs already-preprocessed pixels (<paramref name="count"/> images, CHW each) and returns output
     /// <paramref name="output"/> as one row per image.
@@ -70,18 +74,28 @@ public abstract class OnnxImageModel : IDisposable
     {
         if (pixels.Length != count * ImageLength)
             throw new ArgumentException($"{count} images of 3x{Info.InputSize}x{Info.InputSize} need {count * ImageLength} floats, got {pixels.Length}.", nameof(pixels));
-        var rows = new float[count][];
+        var rows = new float[count][][];
         var memory = System.Runtime.InteropServices.MemoryMarshal.AsMemory(pixels);
         for (var start = 0; start < count; start += Options.BatchSize)
         {
             var n = Math.Min(Options.BatchSize, count - start);
-            RunBatch(memory.Slice(start * ImageLength, n * ImageLength), n, output, rows, start);
+            RunBatch(memory.Slice(start * ImageLength, n * ImageLength), n, [output], rows, start);
         }
-        return rows;
+        return rows.Select(r => r[0]).ToArray();
     }
 
     /// <summary>Decodes, preprocesses and runs each input; failures are returned per image, never thrown.</summary>
     protected IEnumerable<(ImageInput Input, float[]? Row, Exception? Error)> RunImages(IEnumerable<ImageInput> inputs, string output)
+    {
+        foreach (var (input, rows, error) in RunImages(inputs, [output]))
+            yield return (input, rows?[0], error);
+    }
+
+    /// <summary>
+    /// As <see cref="RunImages(IEnumerable{ImageInput}, string)"/>, with several outputs from the same run: each
+    /// image's rows come in the order of <paramref name="outputs"/>.
+    /// </summary>
+    internal IEnumerable<(ImageInput Input, float[][]? Rows, Exception? Error)> RunImages(IEnumerable<ImageInput> inputs, string[] outputs)
     {
         Task<Batch>? running = null;
         foreach (var chunk in inputs.Chunk(Options.BatchSize))
@@ -91,14 +105,14 @@ public abstract class OnnxImageModel : IDisposable
                 foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
             // Overlap only with cores to spare: on a saturated machine the two compete and ONNX Runtime's
             // per-operator barriers wait for preempted threads (measured 110 vs 145 img/s on 2 cores).
-            running = Options.ResolveOverlap() ? Task.Run(() => Infer(prepared, output)) : Task.FromResult(Infer(prepared, output));
+            running = Options.ResolveOverlap() ? Task.Run(() => Infer(prepared, outputs)) : Task.FromResult(Infer(prepared, outputs));
         }
         if (running is not null)
             foreach (var item in running.GetAwaiter().GetResult().Results()) yield return item;
     }
 
     /// <summary>
-    /// Decodes and preprocesses <paramref name="inputs"/> exactly as <see cref="RunImages"/> does, batch by batch, without
+    /// Decodes and preprocesses <paramref name="inputs"/> exactly as <see cref="RunImages(IEnumerable{ImageInput}, string[])"/> does, batch by batch, without
     /// running the model (to time the input side alone); unreadable inputs are skipped.
     /// </summary>
     internal void PreprocessOnly(IEnumerable<ImageInput> inputs)
@@ -124,7 +138,7 @@ public abstract class OnnxImageModel : IDisposable
         return new Batch(chunk, buffer, errors);
     }
 
-    private Batch Infer(Batch batch, string output)
+    private Batch Infer(Batch batch, string[] outputs)
     {
         try
         {
@@ -136,8 +150,8 @@ public abstract class OnnxImageModel : IDisposable
                 if (good != i) batch.Buffer.AsSpan(i * ImageLength, ImageLength).CopyTo(batch.Buffer.AsSpan(good * ImageLength, ImageLength));
                 good++;
             }
-            batch.Rows = new float[good][];
-            if (good > 0) RunBatch(batch.Buffer.AsMemory(0, good * ImageLength), good, output, batch.Rows, 0);
+            batch.Rows = new float[good][][];
+            if (good > 0) RunBatch(batch.Buffer.AsMemory(0, good * ImageLength), good, outputs, batch.Rows, 0);
             return batch;
         }
         finally
@@ -146,32 +160,41 @@ public abstract class OnnxImageModel : IDisposable
         }
     }
 
-    private void RunBatch(Memory<float> pixels, int count, string output, float[][] rows, int offset)
+    private void RunBatch(Memory<float> pixels, int count, string[] outputs, float[][][] rows, int offset)
     {
         // The input tensor is our pooled buffer itself, pinned for the call: no copy on the way in.
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels, [count, 3, Info.InputSize, Info.InputSize]);
-        var width = RowWidth(output);
-        if (width > 0)
+        Interlocked.Increment(ref runs);
+        for (var i = 0; i < count; i++) rows[offset + i] = new float[outputs.Length][];
+        var widths = outputs.Select(RowWidth).ToArray();
+        if (widths.All(w => w > 0))
         {
-            // A known [batch, width] output is written straight into a pooled buffer, so ONNX Runtime allocates nothing per call.
-            var buffer = ArrayPool<float>.Shared.Rent(count * width);
+            // Known [batch, width] outputs are written straight into pooled buffers, so ONNX Runtime allocates nothing per call.
+            var buffers = widths.Select(w => ArrayPool<float>.Shared.Rent(count * w)).ToArray();
+            var bound = new OrtValue[outputs.Length];
             try
             {
-                using (var bound = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * width), [count, width]))
-                    session.Run(runOptions, inputNames, [input], [output], [bound]);
-                for (var i = 0; i < count; i++) rows[offset + i] = buffer.AsSpan(i * width, width).ToArray();
+                for (var o = 0; o < outputs.Length; o++)
+                    bound[o] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers[o].AsMemory(0, count * widths[o]), [count, widths[o]]);
+                session.Run(runOptions, inputNames, [input], outputs, bound);
+                for (var o = 0; o < outputs.Length; o++)
+                    for (var i = 0; i < count; i++) rows[offset + i][o] = buffers[o].AsSpan(i * widths[o], widths[o]).ToArray();
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(buffer);
+                foreach (var value in bound) value?.Dispose();
+                foreach (var buffer in buffers) ArrayPool<float>.Shared.Return(buffer);
             }
             return;
         }
 
-        using var results = session.Run(runOptions, inputNames, [input], [output]);
-        var values = results[0].GetTensorDataAsSpan<float>();
-        var n = values.Length / count;
-        for (var i = 0; i < count; i++) rows[offset + i] = values.Slice(i * n, n).ToArray();
+        using var results = session.Run(runOptions, inputNames, [input], outputs);
+        for (var o = 0; o < outputs.Length; o++)
+        {
+            var values = results[o].GetTensorDataAsSpan<float>();
+            var n = values.Length / count;
+            for (var i = 0; i < count; i++) rows[offset + i][o] = values.Slice(i * n, n).ToArray();
+        }
     }
 
     /// <summary>The per-image length of <paramref name="output"/> when the model fixes it as [batch, width] float32; 0 otherwise.</summary>
@@ -192,9 +215,9 @@ public abstract class OnnxImageModel : IDisposable
         public ImageInput[] Inputs { get; } = inputs;
         public float[] Buffer { get; } = buffer;
         public Exception?[] Errors { get; } = errors;
-        public float[][] Rows { get; set; } = [];
+        public float[][][] Rows { get; set; } = [];
 
-        public IEnumerable<(ImageInput, float[]?, Exception?)> Results()
+        public IEnumerable<(ImageInput, float[][]?, Exception?)> Results()
         {
             var next = 0;
             for (var i = 0; i < Inputs.Length; i++)
