@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
 using InceptionNeXt.ML.Inference;
-using InceptionNeXt.ML.Pipelines;
-using InceptionNeXt.ML.Pipelines.Transforms;
+using InceptionNeXt.ML.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
-// QuickStart: (1) the bundled Fashion-MNIST model classifies the sample images; (2) an ML.NET-style pipeline uses the
-// same model as a featurizer, trains a logistic-regression head on half of the images, evaluates it on the other
-// half, saves one model.zip and predicts with it. Arguments: [MODEL.onnx] [IMAGE_FOLDER].
+// QuickStart: (1) the bundled Fashion-MNIST model classifies the sample images; (2) an ML.NET pipeline uses the same
+// model as a featurizer, trains a maximum-entropy (multinomial logistic regression) head on half of the images,
+// evaluates it on the other half, saves one model.zip, loads it back and predicts with it. Arguments: [MODEL.onnx] [IMAGE_FOLDER].
 var root = FindRepositoryRoot();
 var modelPath = args.Length > 0 ? args[0] : Path.Combine(root, "Models", "inceptionnext_atto_fashion_mnist.onnx");
 var images = args.Length > 1 ? args[1] : Path.Combine(root, "Samples", "QuickStart", "images");
@@ -30,29 +32,36 @@ using (var classifier = new OnnxImageClassifier(modelPath))
     Console.WriteLine($"classified {results.Length} images in {timer.Elapsed.TotalMilliseconds:F0} ms: {correct} correct ({100.0 * correct / results.Length:F1}%)");
 }
 
-// 2. The same model as the featurizer of a pipeline: images -> features -> a new head -> labels.
-var ctx = new InceptionNeXtContext(seed: 1);
-var data = ctx.Data.LoadFromImageFolder(images);
-var split = ctx.Data.TrainTestSplit(data, testFraction: 0.5, stratificationColumnName: "Label");
-var pipeline = ctx.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ctx.Transforms.LoadImages("Image", imageFolder: null, "ImagePath"))
-    .Append(ctx.Transforms.FeaturizeImages(modelPath, "Features", "Image"))
-    .Append(ctx.MulticlassClassification.Trainers.LbfgsLogisticRegression("Label", "Features"))
-    .Append(ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-using var model = pipeline.Fit(split.TrainSet);
-var metrics = ctx.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
+// 2. The same model as the featurizer of an ML.NET pipeline: images -> features -> a new head -> labels.
+var ml = new MLContext(seed: 1);
+var data = ml.Data.LoadFromImageFolder(images);
+// ML.NET's split is random, not stratified: with a seed it is the same split every run.
+var split = ml.Data.TrainTestSplit(data, testFraction: 0.5, seed: 1);
+var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", modelPath))
+    // L-BFGS reads the data many times: cache the features so the model runs once per image.
+    .AppendCacheCheckpoint(ml)
+    .Append(ml.Transforms.NormalizeMeanVariance("Features"))
+    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
+    .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+var model = pipeline.Fit(split.TrainSet);
+var metrics = ml.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
 Console.WriteLine();
-Console.WriteLine($"pipeline: head trained on {split.TrainSet.RowCount} images, evaluated on {split.TestSet.RowCount}");
-Console.WriteLine(metrics.ToText());
+Console.WriteLine($"pipeline: head trained on {Count(split.TrainSet)} images, evaluated on {Count(split.TestSet)}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"accuracy: {metrics.MicroAccuracy:P1} (macro {metrics.MacroAccuracy:P1}), log-loss {metrics.LogLoss:F4}"));
+Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
 var zip = Path.Combine(Path.GetTempPath(), "inceptionnext-quickstart-model.zip");
-ctx.Model.Save(model, data.Schema, zip);
-using var loaded = ctx.Model.Load(zip, out _);
-var engine = ctx.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(loaded);
-var sample = split.TestSet.GetColumn<string>("ImagePath")[0];
-var prediction = engine.Predict(new ImageRow { ImagePath = sample });
+ml.Model.Save(model, data.Schema, zip);
+var loaded = ml.Model.Load(zip, out _);
+var engine = ml.Model.CreatePredictionEngine<ImageFolderRow, ImagePrediction>(loaded);
+var sample = split.TestSet.GetColumn<string>("ImagePath").First();
+var prediction = engine.Predict(new ImageFolderRow { ImagePath = sample });
 Console.WriteLine($"saved {zip} ({new FileInfo(zip).Length / 1024} KiB); reloaded, it says {Path.GetRelativePath(images, sample)} is {prediction.PredictedLabel}");
 return 0;
+
+static long Count(IDataView data) => data.GetRowCount() ?? data.GetColumn<string>("ImagePath").LongCount();
 
 static string Safe(string label) => label.Replace('/', '_');
 
@@ -61,13 +70,6 @@ static string FindRepositoryRoot()
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         if (File.Exists(Path.Combine(dir.FullName, "Solution.sln"))) return dir.FullName;
     throw new DirectoryNotFoundException("Run QuickStart from the repository (or pass MODEL.onnx and IMAGE_FOLDER).");
-}
-
-/// <summary>Prediction input: an image path (Label is only read by the training-time key mapping).</summary>
-internal sealed class ImageRow
-{
-    public string ImagePath { get; set; } = "";
-    public string Label { get; set; } = "";
 }
 
 /// <summary>Prediction output.</summary>
