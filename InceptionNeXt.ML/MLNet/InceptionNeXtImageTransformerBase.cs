@@ -33,6 +33,12 @@ public abstract class InceptionNeXtImageTransformerBase : ITransformer, IDisposa
 
     internal IHost Host { get; }
 
+    /// <summary>The ONNX model's bytes, as stored in a saved model (read-only: the cache key of <see cref="CachedFeatures"/>).</summary>
+    internal ReadOnlySpan<byte> ModelBytes => modelBytes;
+
+    /// <summary>The folder relative image paths are under, or null.</summary>
+    internal string? ImageFolder => options.ImageFolder;
+
     /// <summary>The image column read: file paths (text), encoded bytes (a byte vector) or ML.NET images (MLImage).</summary>
     public string InputColumnName { get; }
 

@@ -1,10 +1,10 @@
+using System.Globalization;
+using InceptionNeXt.ML.MLNet;
 using InceptionNeXt.ML.OnnxFormat;
-using InceptionNeXt.ML.Pipelines;
-using InceptionNeXt.ML.Pipelines.Trainers;
-using InceptionNeXt.ML.Pipelines.Transforms;
-using InceptionNeXt.ML.Trainers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
-// Transfer learning from a folder with one subfolder per label:
+// Transfer learning from a folder with one subfolder per label, on ML.NET:
 //   dotnet run --project Samples/TransferLearning -- IMAGE_FOLDER [BACKBONE.onnx] [OUTPUT_DIR]
 // The backbone is any `inceptionnext export` model (e.g. official ImageNet weights:
 //   inceptionnext export --model inceptionnext_tiny --weights inceptionnext_tiny.pth --embed-preprocessing --output tiny.onnx);
@@ -15,36 +15,42 @@ var backbone = args.Length > 1 ? args[1] : Path.Combine(root, "Models", "incepti
 var output = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "inceptionnext-transfer");
 Directory.CreateDirectory(output);
 
-var ctx = new InceptionNeXtContext(seed: 1);
-var split = ctx.Data.TrainTestSplit(ctx.Data.LoadFromImageFolder(folder), testFraction: 0.3, stratificationColumnName: "Label");
+var ml = new MLContext(seed: 1);
+var data = ml.Data.LoadFromImageFolder(folder);
+var split = ml.Data.TrainTestSplit(data, testFraction: 0.3, seed: 1);
+
+// The featurizer learns nothing: fitting it only loads the backbone. Unreadable images get missing features (and a
+// reason in "Error"), which the trainer skips and the listing below reports.
+var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", backbone,
+    new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error" }).Fit(split.TrainSet);
 
 // Features are cached on disk: running the sample again trains the head without running the backbone.
-var featurizer = ctx.Transforms.FeaturizeImages(backbone, "Features", "Image", new ImageFeaturizerOptions
-{
-    CacheDirectory = Path.Combine(output, "feature-cache"),
-    UnreadableImages = UnreadableImagePolicy.Skip,
-    OnSkipped = s => Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}"),
-});
-var mlp = new MlpHeadTrainer
-{
-    HiddenSize = 128, Epochs = 200, EarlyStoppingPatience = 15, Seed = 1,
-    OnEpoch = e => { if (e.Epoch % 10 == 0) Console.WriteLine($"  epoch {e.Epoch,3}: loss {e.Loss:F4} acc {e.Accuracy:P1} val loss {e.ValidationLoss:F4} val acc {e.ValidationAccuracy:P1} lr {e.LearningRate:E1}"); },
-};
-var pipeline = ctx.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ctx.Transforms.LoadImages("Image", null, "ImagePath"))
-    .Append(featurizer)
-    .Append(ctx.MulticlassClassification.Trainers.MlpHead("Label", "Features", mlp));
+var cache = Path.Combine(output, "feature-cache");
+var train = CachedFeatures.Featurize(ml, featurizer, split.TrainSet, cache, out var trainCached);
+var test = CachedFeatures.Featurize(ml, featurizer, split.TestSet, cache, out var testCached);
+Console.WriteLine($"features: {(trainCached && testCached ? "from the cache" : "computed")} ({cache})");
+foreach (var (path, error) in train.GetColumn<string>("ImagePath").Zip(train.GetColumn<string>("Error")).Where(r => r.Second.Length > 0))
+    Console.Error.WriteLine($"skipped {path}: {error}");
 
-// The test split doubles as the early-stopping set here; hold out a third split when you report numbers.
-using var model = pipeline.Fit(split.TrainSet, split.TestSet);
-var metrics = ctx.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
-Console.WriteLine(metrics.ToText());
+// The head: standardised features -> multinomial logistic regression (an MLP head is not an ML.NET trainer).
+var headPipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.NormalizeMeanVariance("Features"))
+    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l2Regularization: 1e-3f))
+    .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+var head = headPipeline.Fit(train);
+var metrics = ml.MulticlassClassification.Evaluate(head.Transform(test));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"test: accuracy {metrics.MicroAccuracy:P1} (macro {metrics.MacroAccuracy:P1}), log-loss {metrics.LogLoss:F4}"));
+Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
+// model.zip: image path in, label out (the featurizer carries the backbone inside the zip).
+var model = featurizer.Append(head);
 var zip = Path.Combine(output, "model.zip");
-ctx.Model.Save(model, split.TrainSet.Schema, zip);
-var head = model.LastTransformer;
+ml.Model.Save(model, data.Schema, zip);
+// model.onnx: the same head appended to the backbone, labels inside; it classifies without ML.NET.
+var (classifierHead, labels) = MLNetClassifierHead.Extract(model, data.Schema);
 var onnx = Path.Combine(output, "model.onnx");
-File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(File.ReadAllBytes(backbone), head.Head, head.Labels, "transfer-sample"));
+File.WriteAllBytes(onnx, OnnxHeadGrafting.Graft(File.ReadAllBytes(backbone), classifierHead, labels, "transfer-sample"));
 Console.WriteLine($"wrote {zip} and {onnx} (backbone + head in one ONNX, labels inside)");
 return 0;
 
