@@ -2,8 +2,8 @@ namespace InceptionNeXt.Cli.ModelBuilder;
 
 /// <summary>
 /// Writes <c>&lt;Name&gt;.ConsoleApp</c>: ModelInput/ModelOutput classes, a <c>&lt;Name&gt;Model.Predict</c> helper
-/// over the saved pipeline, and a Program that classifies the images given on its command line (Model Builder's
-/// consumption project). InceptionNeXt.ML is copied into <c>lib/</c>; what it runs on (ONNX Runtime, SkiaSharp, ...) is
+/// (MLContext, <c>mlContext.Model.Load</c>, <c>CreatePredictionEngine</c>, as Model Builder generates it), and a Program that classifies the images given on its command line (Model Builder's
+/// consumption project). InceptionNeXt.ML (whose transformers model.zip names) is copied into <c>lib/</c>; what it runs on (ML.NET, ONNX Runtime, SkiaSharp, ...) is
 /// package references, restored from NuGet for whatever platform builds it.
 /// </summary>
 internal static class ConsoleAppGenerator
@@ -69,48 +69,75 @@ internal static class ConsoleAppGenerator
 
                 /// <summary>Probability of each label, in <see cref="{{name}}Model.Labels"/> order.</summary>
                 public float[] Score { get; set; } = [];
+
+                /// <summary>Why the image could not be read; empty when it was (then the other fields are meaningless).</summary>
+                public string Error { get; set; } = "";
             }
 
             """);
         File.WriteAllText(Path.Combine(dir, $"{name}Model.cs"), $$"""
-            using InceptionNeXt.ML.Pipelines;
-            using InceptionNeXt.ML.Pipelines.Trainers;
+            using Microsoft.ML;
+            using Microsoft.ML.Data;
 
             namespace {{name}};
 
-            /// <summary>Loads model.zip once and predicts; safe to call from many threads.</summary>
+            /// <summary>Loads model.zip once with ML.NET and predicts; safe to call from many threads.</summary>
             public static class {{name}}Model
             {
-                private static readonly Lazy<(PredictionEngine<ModelInput, ModelOutput> Engine, IReadOnlyList<string> Labels)> Loaded = new(() =>
+                private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "model.zip");
+
+                private static readonly Lazy<PredictionEngine<ModelInput, ModelOutput>> Engine = new(() =>
                 {
-                    var ctx = new InceptionNeXtContext();
-                    var model = ctx.Model.Load(Path.Combine(AppContext.BaseDirectory, "model.zip"), out var schema);
-                    var engine = ctx.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model, schema);
-                    return (engine, model.Transformers.OfType<MulticlassPredictionTransformer>().Last().Labels);
+                    var mlContext = new MLContext();
+                    var model = mlContext.Model.Load(ModelPath, out _);
+                    return mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
+                });
+
+                private static readonly Lazy<string[]> LabelNames = new(() =>
+                {
+                    var names = default(VBuffer<ReadOnlyMemory<char>>);
+                    Engine.Value.OutputSchema["Score"].GetSlotNames(ref names);
+                    return names.DenseValues().Select(n => n.ToString()).ToArray();
                 });
 
                 /// <summary>The labels, in score order.</summary>
-                public static IReadOnlyList<string> Labels => Loaded.Value.Labels;
+                public static IReadOnlyList<string> Labels => LabelNames.Value;
 
                 /// <summary>Classifies one image.</summary>
-                public static ModelOutput Predict(ModelInput input) => Loaded.Value.Engine.Predict(input);
-
-                /// <summary>Classifies many images in batches.</summary>
-                public static ModelOutput[] PredictBatch(IReadOnlyList<ModelInput> inputs) => Loaded.Value.Engine.PredictBatch(inputs);
+                public static ModelOutput Predict(ModelInput input)
+                {
+                    // A prediction engine is not thread-safe: one prediction at a time.
+                    lock (Engine) return Engine.Value.Predict(input);
+                }
             }
 
             """);
         File.WriteAllText(Path.Combine(dir, "Program.cs"), $$"""
             using {{name}};
 
-            // Classifies the images given as arguments (or the sample image the model was built with).
+            // Classifies the images given as arguments (or the sample image the model was built with). An image that is
+            // missing or cannot be read gets one line on stderr and exit code 1; the others are still classified.
             var images = args.Length > 0 ? args : [{{Quote(sampleImage)}}];
+            var failed = 0;
             foreach (var image in images)
             {
+                if (!File.Exists(image))
+                {
+                    Console.Error.WriteLine($"error: {image}: no such file");
+                    failed++;
+                    continue;
+                }
                 var output = {{name}}Model.Predict(new ModelInput { ImagePath = image });
+                if (output.Error.Length > 0)
+                {
+                    Console.Error.WriteLine($"error: {image}: {output.Error}");
+                    failed++;
+                    continue;
+                }
                 var top = output.Score.Select((p, i) => (Label: {{name}}Model.Labels[i], p)).OrderByDescending(x => x.p).Take(3);
                 Console.WriteLine($"{image}\t{output.PredictedLabel}\t" + string.Join("  ", top.Select(t => $"{t.Label} {t.p:P1}")));
             }
+            return failed > 0 ? 1 : 0;
 
             """);
         return dir;

@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using InceptionNeXt.ML.Evaluation;
+using InceptionNeXt.ML.MLNet;
 using InceptionNeXt.ML.OnnxFormat;
-using InceptionNeXt.ML.Pipelines;
-using InceptionNeXt.ML.Pipelines.Data;
-using InceptionNeXt.ML.Pipelines.Trainers;
-using InceptionNeXt.ML.Pipelines.Transforms;
-using InceptionNeXt.ML.Trainers;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 
 namespace InceptionNeXt.Cli.ModelBuilder;
 
@@ -29,19 +27,21 @@ internal sealed record BuilderOptions
 
 /// <summary>One trained candidate and its validation metrics.</summary>
 /// <param name="Trainer">How it was trained.</param>
-/// <param name="Metrics">Validation metrics.</param>
+/// <param name="Metrics">Validation metrics from <c>mlContext.MulticlassClassification.Evaluate</c>.</param>
 /// <param name="Time">Training time.</param>
-/// <param name="Epochs">Per-epoch metrics of a head trainer (empty for fine-tuning, whose curves are in its own report).</param>
-/// <param name="Stages">The fitted stages from image path to Score/PredictedLabel (what model.zip holds, before MapKeyToValue).</param>
-/// <param name="Scored">The validation data as <paramref name="Stages"/> scored it (the metrics' source).</param>
+/// <param name="Model">Image path in, Score and PredictedLabel (a key) out: what model.zip holds, before MapKeyToValue.</param>
+/// <param name="Scored">The validation data as <paramref name="Model"/> scored it (the metrics' source; Label is a key).</param>
 /// <param name="Onnx">Makes the single ONNX file: the head grafted onto the backbone, or the fine-tuned export.</param>
-internal sealed record Candidate(string Trainer, MulticlassMetrics Metrics, TimeSpan Time, IReadOnlyList<HeadTrainingEpoch> Epochs,
-    IReadOnlyList<ITransformer> Stages, DataView Scored, Func<byte[]> Onnx);
+internal sealed record Candidate(string Trainer, MulticlassClassificationMetrics Metrics, TimeSpan Time, ITransformer Model, IDataView Scored, Func<byte[]> Onnx);
+
+/// <summary>An image left out because it could not be read, and why.</summary>
+internal sealed record SkippedImage(string Source, string Reason);
 
 /// <summary>
-/// Model Builder's image classification, for InceptionNeXt: one folder per label in; backbone features cached on
-/// disk; heads tried within the time budget and the best kept by validation accuracy; model.zip, model.onnx (head
-/// grafted onto the backbone, labels and preprocessing inside), report.html and a console app out.
+/// Model Builder's image classification, for InceptionNeXt on ML.NET: one folder per label in; backbone features
+/// (FeaturizeImagesWithInceptionNeXt) cached on disk; ML.NET trainers tried as heads within the time budget and the best
+/// kept by validation accuracy; model.zip (ml.Model.Save), model.onnx (head grafted onto the backbone, labels and
+/// preprocessing inside), report.html and a console app out.
 /// </summary>
 internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string> log)
 {
@@ -51,67 +51,61 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     public Candidate Run()
     {
         var clock = Stopwatch.StartNew();
-        var ctx = new InceptionNeXtContext(o.Seed);
+        var ml = new MLContext(o.Seed);
         Directory.CreateDirectory(o.Output);
 
-        var (train, validation) = LoadData(ctx);
+        var (train, validation) = LoadData(ml);
         var (backbone, backboneName) = LoadBackbone();
-
-        var skipped = new List<SkippedImage>();
         var cache = o.CacheDirectory ?? DefaultCacheDirectory();
-        var lastReport = Stopwatch.StartNew();
-        var featurizeOptions = new ImageFeaturizerOptions
-        {
-            CacheDirectory = cache, UnreadableImages = UnreadableImagePolicy.Skip, OnSkipped = skipped.Add,
-            OnProgress = (done, total) =>
-            {
-                if (done == total || lastReport.Elapsed.TotalSeconds >= 5)
-                {
-                    log($"  features {done}/{total} ({clock.Elapsed.TotalSeconds:F0} s)");
-                    lastReport.Restart();
-                }
-            },
-        };
         log($"backbone: {backboneName}; feature cache: {cache}");
-        var featurizePipeline = ctx.Transforms.LoadImages("Image", null, "ImagePath")
-            .Append(ctx.Transforms.FeaturizeImages(backbone, backboneName, "Features", "Image", featurizeOptions));
-        using var featurizer = featurizePipeline.Fit(train);
-        var featurizerStage = featurizer.LastTransformer;
-        var trainFeatures = featurizer.Transform(train);
-        var validationFeatures = featurizer.Transform(validation);
-        foreach (var s in skipped) Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}");
-        log($"features: {trainFeatures.RowCount} train, {validationFeatures.RowCount} validation images, {featurizerStage.FeatureSize} values each " +
-            $"({featurizerStage.CacheHits} from cache, {featurizerStage.BackboneImages} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
-        if (trainFeatures.RowCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");
-        if (validationFeatures.RowCount == 0) throw new ArgumentException("No validation image could be read.");
 
-        var keys = ctx.Transforms.Conversion.MapValueToKey("Label").Fit(trainFeatures);
-        var trainSet = keys.Transform(trainFeatures);
+        // Unreadable images get missing features and a reason in "Error"; they are listed and filtered out below.
+        var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", backbone,
+            new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error" }).Fit(train);
+        var trainAll = CachedFeatures.Featurize(ml, featurizer, train, cache, out var trainCached);
+        var validationAll = CachedFeatures.Featurize(ml, featurizer, validation, cache, out var validationCached);
+        var skipped = Skipped(trainAll).Concat(Skipped(validationAll)).ToList();
+        foreach (var s in skipped) Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}");
+        var trainFeatures = ml.Data.Cache(ml.Data.FilterRowsByMissingValues(trainAll, "Features"));
+        var validationFeatures = ml.Data.Cache(ml.Data.FilterRowsByMissingValues(validationAll, "Features"));
+        int trainCount = Count(trainFeatures), validationCount = Count(validationFeatures);
+        var total = Count(trainAll) + Count(validationAll);
+        var cached = (trainCached ? Count(trainAll) : 0) + (validationCached ? Count(validationAll) : 0);
+        log($"features: {trainCount} train, {validationCount} validation images, {featurizer.FeatureSize} values each " +
+            $"({cached} from cache, {total - cached} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
+        if (trainCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");
+        if (validationCount == 0) throw new ArgumentException("No validation image could be read.");
+
+        // Keys in label order, so scores, model.onnx and the report list the labels alphabetically.
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(trainFeatures);
+        var trainSet = ml.Data.Cache(keys.Transform(trainFeatures));
         var validationSet = keys.Transform(validationFeatures);
+        var imagePathSchema = ImagePathSchema();
+        var backboneBytes = File.ReadAllBytes(backbone);
 
         var candidates = new List<Candidate>();
-        foreach (var (name, make) in Trainers())
+        foreach (var (name, make) in Trainers(ml))
         {
             if (candidates.Count > 0 && clock.Elapsed >= o.TrainTime)
             {
                 log($"time budget reached: {name} not tried");
                 continue;
             }
-            var epochs = new List<HeadTrainingEpoch>();
-            var trainer = make(epochs.Add);
             var timer = Stopwatch.StartNew();
-            using var cancel = new CancellationTokenSource(Max(TimeSpan.FromSeconds(5), o.TrainTime - clock.Elapsed));
-            var head = new HeadTrainerEstimator(trainer, "Label", "Features") { CancellationToken = cancel.Token }.Fit(trainSet, validationSet);
+            var head = ml.Transforms.NormalizeMeanVariance("Features").Append(make()).Fit(trainSet);
             var scored = head.Transform(validationSet);
-            var metrics = ctx.MulticlassClassification.Evaluate(scored);
-            candidates.Add(new Candidate(name, metrics, timer.Elapsed, epochs, [.. featurizer.Transformers, head], scored,
-                () => OnnxHeadGrafting.Graft(backbone, head.Head, head.Labels, o.Name)));
+            var metrics = ml.MulticlassClassification.Evaluate(scored);
+            var model = featurizer.Append(head);
+            candidates.Add(new Candidate(name, metrics, timer.Elapsed, model, scored, () =>
+            {
+                var (classifierHead, labels) = MLNetClassifierHead.Extract(model, imagePathSchema);
+                return OnnxHeadGrafting.Graft(backboneBytes, classifierHead, labels, o.Name);
+            }));
             log(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s"));
         }
-        var tuned = FineTune(ctx, trainFeatures, validationFeatures, validationSet, keys.KeyValues, o.TrainTime - clock.Elapsed);
-        using var tunedChain = tuned?.Chain;
-        if (tuned is { } t) candidates.Add(t.Candidate);
+        var labelNames = LabelNames(candidates[0].Scored);
+        if (FineTune(ml, trainFeatures, validationFeatures, validationSet, labelNames, o.TrainTime - clock.Elapsed) is { } tuned) candidates.Add(tuned);
 
         var best = candidates.OrderByDescending(c => c.Metrics.MicroAccuracy).ThenBy(c => c.Metrics.LogLoss).First();
         log($"best: {best.Trainer}");
@@ -119,20 +113,43 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         // model.zip: the consumer passes ImagePath only, so the label mapping (a training-time stage) is left out.
         var zip = Path.Combine(o.Output, "model.zip");
         var onnx = Path.Combine(o.Output, "model.onnx");
-        var keyToValue = ctx.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(best.Scored);
-        ctx.Model.Save(new TransformerChain<ITransformer>([.. best.Stages, keyToValue]), new DataViewSchema([new SchemaColumn("ImagePath", ColumnType.Text)]), zip);
+        var keyToValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(best.Scored);
+        ml.Model.Save(best.Model.Append(keyToValue), imagePathSchema, zip);
         File.WriteAllBytes(onnx, best.Onnx());
-        BuilderReport.Write(Path.Combine(o.Output, "report.html"), o, backboneName, candidates, best, skipped, trainFeatures.RowCount, validationFeatures.RowCount);
-        var sample = trainFeatures.GetColumn<string>("ImagePath")[0];
+        BuilderReport.Write(Path.Combine(o.Output, "report.html"), o, backboneName, candidates, best, labelNames, skipped, trainCount, validationCount);
+        var sample = trainFeatures.GetColumn<string>("ImagePath").First();
         var app = ConsoleAppGenerator.Generate(o.Output, o.Name, Path.GetFullPath(sample));
 
         log("");
-        log(best.Metrics.ToText());
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"micro accuracy {best.Metrics.MicroAccuracy:F4}, macro accuracy {best.Metrics.MacroAccuracy:F4}, log-loss {best.Metrics.LogLoss:F4}"));
+        log(best.Metrics.ConfusionMatrix.GetFormattedConfusionTable());
         log($"wrote {zip}");
         log($"wrote {onnx}");
         log($"wrote {Path.Combine(o.Output, "report.html")}");
         log($"wrote {app} (dotnet run --project {app} -- IMAGE...)");
         return best;
+    }
+
+    private static int Count(IDataView data) => data.GetColumn<string>("ImagePath").Count();
+
+    private static IEnumerable<SkippedImage> Skipped(IDataView features) =>
+        features.GetColumn<string>("ImagePath").Zip(features.GetColumn<string>("Error"))
+            .Where(r => r.Second.Length > 0).Select(r => new SkippedImage(r.First, r.Second)).ToList();
+
+    private static DataViewSchema ImagePathSchema()
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn("ImagePath", TextDataViewType.Instance);
+        return builder.ToSchema();
+    }
+
+    /// <summary>The labels in key order, from the scored data's Score slot names.</summary>
+    internal static string[] LabelNames(IDataView scored)
+    {
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        scored.Schema["Score"].GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     private static readonly TimeSpan MinFineTuneTime = TimeSpan.FromSeconds(60);
@@ -141,7 +158,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     /// When --pretrained weights and at least a minute of the budget are left, fine-tunes the whole model on the same train/validation split (an ImageNet-layout folder of links to
     /// the readable images), exports the best epoch with preprocessing embedded and scores it on the validation set.
     /// </summary>
-    private (Candidate Candidate, IDisposable Chain)? FineTune(InceptionNeXtContext ctx, DataView train, DataView validation, DataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
+    private Candidate? FineTune(MLContext ml, IDataView train, IDataView validation, IDataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
     {
         if (o.Pretrained is null)
         {
@@ -165,7 +182,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var options = new TrainOptions
         {
             Data = layout, Model = o.Model ?? "inceptionnext_atto", Pretrained = o.Pretrained, Output = root, TimeBudget = budget,
-            BatchSize = Math.Clamp(train.RowCount / 4, 2, 32), Seed = o.Seed,
+            BatchSize = Math.Clamp(Count(train) / 4, 2, 32), Seed = o.Seed,
         };
         try
         {
@@ -178,25 +195,24 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         }
         var onnx = Path.Combine(root, "model.onnx");
         OnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
-        var classify = ctx.Transforms.LoadImages("Image", null, "ImagePath").Append(ctx.Transforms.ClassifyImages(onnx)).Fit(validationSet);
-        if (!classify.LastTransformer.Labels.SequenceEqual(labels))
+        var classify = ml.Transforms.ScoreImagesWithInceptionNeXt("ImagePath", onnx).Fit(validationSet);
+        var scored = classify.Transform(validationSet);
+        if (!LabelNames(scored).SequenceEqual(labels))
         {
-            classify.Dispose();
             log("fine-tuning: the fine-tuned model's labels differ from the data's; keeping the heads");
             return null;
         }
-        var scored = classify.Transform(validationSet);
-        var metrics = ctx.MulticlassClassification.Evaluate(scored);
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
         log(string.Create(CultureInfo.InvariantCulture,
             $"fine-tuned: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s (curves: {Path.Combine(root, "report.html")})"));
-        return (new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, [], classify.Transformers, scored, () => File.ReadAllBytes(onnx)), classify);
+        return new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, classify, scored, () => File.ReadAllBytes(onnx));
     }
 
-    private static void LinkImages(DataView data, string folder)
+    private static void LinkImages(IDataView data, string folder)
     {
-        var paths = data.GetColumn<string>("ImagePath");
-        var labels = data.GetColumn<string>("Label");
-        for (var i = 0; i < data.RowCount; i++)
+        var paths = data.GetColumn<string>("ImagePath").ToArray();
+        var labels = data.GetColumn<string>("Label").ToArray();
+        for (var i = 0; i < paths.Length; i++)
         {
             var dir = Path.Combine(folder, labels[i]);
             Directory.CreateDirectory(dir);
@@ -204,27 +220,29 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         }
     }
 
-    private (DataView Train, DataView Validation) LoadData(InceptionNeXtContext ctx)
+    private (IDataView Train, IDataView Validation) LoadData(MLContext ml)
     {
-        var data = ctx.Data.LoadFromImageFolder(o.Dataset);
-        var labels = data.GetColumn<string>("Label").ToArray().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var rows = ImageFolderCatalog.ReadImageFolder(o.Dataset);
+        var labels = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (labels.Length < 2)
             throw new ArgumentException($"{o.Dataset} has one label folder ('{labels[0]}'); image classification needs at least two, one subfolder per label.");
-        log($"data: {data.RowCount} images, {labels.Length} labels ({string.Join(", ", labels.Take(10))}{(labels.Length > 10 ? ", ..." : "")})");
+        log($"data: {rows.Count} images, {labels.Length} labels ({string.Join(", ", labels.Take(10))}{(labels.Length > 10 ? ", ..." : "")})");
+        var data = ml.Data.LoadFromEnumerable(rows);
         if (o.ValidationDataset is { } v)
         {
-            var val = ctx.Data.LoadFromImageFolder(v);
-            var unknown = val.GetColumn<string>("Label").ToArray().Distinct().Where(l => !labels.Contains(l)).ToArray();
+            var val = ImageFolderCatalog.ReadImageFolder(v);
+            var unknown = val.Select(r => r.Label).Distinct().Where(l => !labels.Contains(l)).ToArray();
             if (unknown.Length > 0)
                 throw new ArgumentException($"{v} has label folder(s) not in {o.Dataset}: {string.Join(", ", unknown)}.");
-            return (data, val);
+            return (data, ml.Data.LoadFromEnumerable(val));
         }
-        var split = ctx.Data.TrainTestSplit(data, o.ValidationFraction, "Label");
-        log($"validation: {split.TestSet.RowCount} images held out ({o.ValidationFraction:P0} of each label)");
+        // ML.NET's split is random (seeded), not stratified by label.
+        var split = ml.Data.TrainTestSplit(data, o.ValidationFraction, seed: o.Seed);
+        log($"validation: {Count(split.TestSet)} images held out (a seeded random {o.ValidationFraction:P0})");
         return (split.TrainSet, split.TestSet);
     }
 
-    private (byte[] Model, string Name) LoadBackbone()
+    private (string Path, string Name) LoadBackbone()
     {
         if (o.Pretrained is { } weights)
         {
@@ -233,25 +251,24 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
             var path = Path.Combine(o.Output, "backbone.onnx");
             log($"exporting {model} with {weights} to {path}");
             OnnxExporter.Export(model, weights, path, new OnnxExportOptions { EmbedPreprocessing = true });
-            return (File.ReadAllBytes(path), $"{model} ({Path.GetFileName(weights)})");
+            return (path, $"{model} ({Path.GetFileName(weights)})");
         }
         if (o.Model is not null)
             throw new ArgumentException($"--model {o.Model} needs --pretrained weights: features of untrained weights are not useful. Download the official checkpoint and pass it with --pretrained.");
         var bundled = Path.Combine(AppContext.BaseDirectory, "Models", DefaultBackbone);
         if (!File.Exists(bundled)) throw new FileNotFoundException($"The bundled backbone {bundled} is missing; pass --model NAME --pretrained FILE.", bundled);
         log("no --pretrained weights: using the bundled Fashion-MNIST backbone (small grayscale images; ImageNet weights from the official repository work far better on photos)");
-        return (File.ReadAllBytes(bundled), DefaultBackbone);
+        return (bundled, DefaultBackbone);
     }
 
-    private IEnumerable<(string Name, Func<Action<HeadTrainingEpoch>, IHeadTrainer> Make)> Trainers()
+    // ML.NET's multiclass trainers on standardised features, cheapest first.
+    private static IEnumerable<(string Name, Func<IEstimator<ITransformer>> Make)> Trainers(MLContext ml)
     {
-        yield return ("logistic-regression (L-BFGS, L2 1e-3)", e => new LbfgsLogisticRegression { L2Regularization = 1e-3, OnEpoch = e });
-        yield return ("mlp (256 hidden)", e => new MlpHeadTrainer { HiddenSize = 256, Seed = o.Seed, OnEpoch = e });
-        yield return ("logistic-regression (L-BFGS, L2 1e-2)", e => new LbfgsLogisticRegression { L2Regularization = 1e-2, OnEpoch = e });
-        yield return ("logistic-regression (L-BFGS, L2 1e-4)", e => new LbfgsLogisticRegression { L2Regularization = 1e-4, OnEpoch = e });
+        yield return ("LbfgsMaximumEntropy (L2 1e-3)", () => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l2Regularization: 1e-3f));
+        yield return ("SdcaMaximumEntropy", () => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy());
+        yield return ("LbfgsMaximumEntropy (L2 1e-2)", () => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l2Regularization: 1e-2f));
+        yield return ("LbfgsMaximumEntropy (L2 1e-4)", () => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l2Regularization: 1e-4f));
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static string DefaultCacheDirectory()
     {

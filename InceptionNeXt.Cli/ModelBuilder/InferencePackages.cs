@@ -8,6 +8,10 @@ internal static class InferencePackages
 {
     public static IReadOnlyList<(string Id, string Version)> All { get; } =
     [
+        // ML.NET exactly as InceptionNeXt.ML pins it: the saved transformers load through its internals.
+        ("Microsoft.ML", "[5.0.1]"),
+        ("Microsoft.ML.ImageAnalytics", "[5.0.1]"),
+        ("Microsoft.ML.OnnxTransformer", "[5.0.1]"),
         ("Microsoft.ML.OnnxRuntime.Managed", "1.31.1"),
         ("Microsoft.ML.OnnxRuntime", "1.31.1"),
         ("SkiaSharp", "2.88.9"),
