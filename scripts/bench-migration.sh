@@ -73,7 +73,7 @@ rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
 r = [b / a for a, b in rows]
 print(f"{statistics.median(a for a, _ in rows):.1f} {statistics.median(b for _, b in rows):.1f} {statistics.median(r):.3f} {min(r):.3f}-{max(r):.3f}")'
 }
-turbo=absent; /sbin/ldconfig -p | grep -q 'libturbojpeg\.so\.0' && turbo=present
+turbo=absent; [[ $(/sbin/ldconfig -p) == *libturbojpeg.so.0* ]] && turbo=present
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); libturbojpeg $turbo; date $(date -u +%F)"
 echo "| model | max abs logit diff old vs new | onnxruntime-node 1.30 img/s | Microsoft.ML.OnnxRuntime 1.31.1 img/s | new / node (range) | old binding img/s | Microsoft.ML.OnnxRuntime 1.31.1 img/s | new / old (range) | e2e old img/s | e2e new (JPEG Auto) img/s | new / old (range) | e2e new (JPEG SkiaSharp) img/s | Skia / old (range) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
