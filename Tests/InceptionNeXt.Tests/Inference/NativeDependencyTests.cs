@@ -19,7 +19,8 @@ public sealed class NativeDependencyTests
         if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
             Assert.Inconclusive("The check reads ELF dependencies with ldd on Linux x64.");
         var native = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
-        var libraries = Directory.GetFiles(native, "*.so*");
+        // Shared objects only (ML.NET also ships detached debug symbols, libLdaNative.so.dbg, which ldd cannot read).
+        var libraries = Directory.GetFiles(native).Where(f => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(f), @"\.so(\.\d+)*$")).ToArray();
         CollectionAssert.IsSubsetOf(new[] { "libonnxruntime.so", "libSkiaSharp.so" }, libraries.Select(Path.GetFileName).ToArray(),
             $"{native} should hold the NuGet packages' native libraries");
         foreach (var library in libraries)
