@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using InceptionNeXt.ML.Trainers;
+using InceptionNeXt.ML.OnnxFormat;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;

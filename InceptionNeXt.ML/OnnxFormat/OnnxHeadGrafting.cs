@@ -3,7 +3,6 @@ using System.Text.Json;
 using Google.Protobuf;
 using InceptionNeXt.ML.IO;
 using InceptionNeXt.ML.OnnxFormat.Proto;
-using InceptionNeXt.ML.Trainers;
 
 namespace InceptionNeXt.ML.OnnxFormat;
 

@@ -1,7 +1,7 @@
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
-using InceptionNeXt.Tests.Pipelines;
+using InceptionNeXt.Tests.Fixtures;
 
 namespace InceptionNeXt.Tests.Cli;
 

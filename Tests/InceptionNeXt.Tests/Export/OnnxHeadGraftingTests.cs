@@ -3,7 +3,6 @@ using Google.Protobuf;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.ML.OnnxFormat.Proto;
-using InceptionNeXt.ML.Trainers;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;

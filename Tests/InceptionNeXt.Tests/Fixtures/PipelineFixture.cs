@@ -4,7 +4,7 @@ using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Models;
 
-namespace InceptionNeXt.Tests.Pipelines;
+namespace InceptionNeXt.Tests.Fixtures;
 
 /// <summary>
 /// A small image folder (red, green and blue dominated pictures with noise, JPEG and PNG, one subfolder per colour)

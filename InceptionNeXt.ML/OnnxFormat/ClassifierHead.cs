@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace InceptionNeXt.ML.Trainers;
+namespace InceptionNeXt.ML.OnnxFormat;
 
 /// <summary>Non-linearity between the dense layers of a <see cref="ClassifierHead"/>.</summary>
 public enum HeadActivation
@@ -47,8 +47,8 @@ public sealed class DenseLayer
 /// <summary>
 /// A trained classification head over backbone features: per-feature standardisation, then dense layers with
 /// <see cref="Activation"/> between them; the last layer gives one logit per class. Immutable and thread-safe.
-/// Trained by <c>LbfgsLogisticRegression</c> or <c>MlpHeadTrainer</c>; saved inside a pipeline zip and
-/// grafted onto the backbone when a single ONNX file is exported.
+/// Taken from a trained ML.NET pipeline by <see cref="MLNet.MLNetClassifierHead"/> (or built by hand) and grafted onto
+/// the backbone by <see cref="OnnxHeadGrafting"/> when a single ONNX file is exported.
 /// </summary>
 public sealed class ClassifierHead
 {
