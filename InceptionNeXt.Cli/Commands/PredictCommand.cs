@@ -12,6 +12,9 @@ namespace InceptionNeXt.Cli.Commands;
 /// </summary>
 internal static class PredictCommand
 {
+    /// <summary>The largest --batch-size: 1024 images of 224 px are 600 MB of input alone.</summary>
+    private const int MaxBatchSize = 1024;
+
     public static Command Create()
     {
         var model = new Option<FileInfo>("--model") { Description = "Exported .onnx model", Required = true };
@@ -28,6 +31,12 @@ internal static class PredictCommand
             if (!modelFile.Exists) throw new FileNotFoundException($"--model {modelFile.FullName} does not exist.");
             var k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException("--top must be at least 1.");
+            // Bounded against the machine: 100,000 threads or a huge batch only exhaust memory (issue 14).
+            var threadLimit = 4 * Environment.ProcessorCount;
+            if (parse.GetValue(threads) is var t && (t < 0 || t > threadLimit))
+                throw new ArgumentException($"--threads {t} is out of range: use 0 (one per core) to {threadLimit} (4 per core on this machine).");
+            if (parse.GetValue(batch) is var b && (b < 1 || b > MaxBatchSize))
+                throw new ArgumentException($"--batch-size {b} is out of range: use 1 to {MaxBatchSize}.");
             var failures = 0;
             var files = new List<string>();
             foreach (var input in parse.GetValue(inputs)!)
@@ -41,6 +50,8 @@ internal static class PredictCommand
                     failures++;
                 }
             }
+            if (files.Count == 0 && failures == 0)
+                throw new ArgumentException($"no .jpg, .jpeg or .png image found in {string.Join(", ", parse.GetValue(inputs)!)}.");
             using var classifier = new OnnxImageClassifier(modelFile.FullName, new InferenceOptions
             {
                 BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads),

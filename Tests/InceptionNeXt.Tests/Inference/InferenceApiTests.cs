@@ -230,6 +230,24 @@ public sealed class InferenceApiTests
     }
 
     [TestMethod]
+    public void PredictCommandRefusesAnEmptyFolderAndUnboundedArguments()
+    {
+        var (model, path) = Export(embed: true, name: "bounds");
+        model.Dispose();
+        using var empty = new TempDir();
+        var (code, stdout, stderr) = ProcessRunner.RunCli("predict", "--model", path, empty.Path);
+        Assert.AreEqual(1, code, stderr);
+        Assert.AreEqual("", stdout);
+        StringAssert.Contains(stderr, $"no .jpg, .jpeg or .png image found in {empty.Path}");
+        (code, _, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--threads", "100000", images[0]);
+        Assert.AreEqual(1, code, stderr);
+        StringAssert.Contains(stderr, "--threads 100000 is out of range: use 0 (one per core) to");
+        (code, _, stderr) = ProcessRunner.RunCli("predict", "--model", path, "--batch-size", "0", images[0]);
+        Assert.AreEqual(1, code, stderr);
+        StringAssert.Contains(stderr, "--batch-size 0 is out of range: use 1 to 1024");
+    }
+
+    [TestMethod]
     public void PredictCommandPrintsOneLinePerImageAndExitCode2OnFailures()
     {
         var (model, path) = Export(embed: true);
