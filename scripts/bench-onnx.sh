@@ -27,18 +27,7 @@ if [[ ! -d .cache/ort-node/node_modules/onnxruntime-node ]]; then
 fi
 dotnet build tools/bench/OrtStepServer -c Release --nologo -v quiet >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-# 64 photos-like JPEGs of mixed sizes (smooth gradients plus noise), made here: nothing is downloaded.
-/usr/bin/python3 - "$work/images" <<'PY'
-import os, sys, numpy as np
-from PIL import Image
-out = sys.argv[1]; os.makedirs(out)
-rng = np.random.default_rng(0)
-for i in range(64):
-    w, h = [(500, 375), (640, 480), (375, 500), (800, 600)][i % 4]
-    y, x = np.mgrid[0:h, 0:w]
-    base = np.stack([(x * (c + 1) / w + y / h) * 120 for c in range(3)], -1) + rng.normal(0, 25, (h, w, 3))
-    Image.fromarray(np.clip(base, 0, 255).astype(np.uint8)).save(f"{out}/img{i:03d}.jpg", quality=90)
-PY
+/usr/bin/python3 tools/bench/make_photos.py "$work/images"   # 64 photo-like JPEGs, made here: nothing is downloaded
 cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll)
 last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN{print (b>a)?b:a}'; }
