@@ -52,12 +52,12 @@ internal static class PredictCommand
             }
             if (files.Count == 0 && failures == 0)
                 throw new ArgumentException($"no .jpg, .jpeg or .png image found in {string.Join(", ", parse.GetValue(inputs)!)}.");
+            var gpu = GpuDevice.Parse(parse.GetValue(device)!, "--device");
             using var classifier = new OnnxImageClassifier(modelFile.FullName, new InferenceOptions
             {
-                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads),
-                GpuDeviceId = GpuDevice.Parse(parse.GetValue(device)!, "--device"), FallbackToCpu = parse.GetValue(fallback),
+                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), GpuDeviceId = gpu, FallbackToCpu = parse.GetValue(fallback),
             });
-            if (classifier.ExecutionProvider != "CUDA" && parse.GetValue(device) != "cpu")
+            if (gpu is not null && classifier.ExecutionProvider != "CUDA")
                 Console.Error.WriteLine("CUDA cannot be used here; running on the CPU (--fallback-to-cpu).");
             var output = new StringBuilder();
             foreach (var result in classifier.ClassifyMany(files.Select(ImageInput.FromFile), k))
