@@ -6,6 +6,7 @@ using InceptionNeXt.Training.Benchmarks;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class BenchmarkCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model name from `inceptionnext models`, or an .onnx file (onnx engine)", Required = true };
-        var engine = new Option<string>("--engine") { Description = "torch (libtorch eager) or onnx (ONNX Runtime)", DefaultValueFactory = _ => "torch" };
+        var engine = new Option<string>("--engine") { Description = "torch (the libtorch 1.13 binding), torchsharp (TorchSharp, libtorch 2.10; replaces torch, issue 12) or onnx (ONNX Runtime)", DefaultValueFactory = _ => "torch" };
         var images = new Option<DirectoryInfo?>("--images") { Description = "onnx engine: time decode + preprocess + inference over this folder's images" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--image-size") { Description = "Square input side", DefaultValueFactory = _ => 224 };
@@ -44,6 +45,14 @@ internal static class BenchmarkCommand
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue,
                     parse.GetValue(channelsLast), parse.GetValue(stem)), Console.WriteLine);
             }
+            else if (engineName == "torchsharp")
+            {
+                // In its own process: libtorch 2.10 cannot share one with the binding's 1.13.
+                if (deviceValue.Type == DeviceType.Cuda) throw new ArgumentException("--engine torchsharp runs on the CPU here (libtorch-cpu).");
+                result = TorchSharpBenchmark.Run(new TorchSharpBenchmarkOptions(
+                    parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), ChannelsLast: true, parse.GetValue(stem)), Console.WriteLine);
+            }
             else if (engineName == "onnx")
             {
                 if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
@@ -51,7 +60,7 @@ internal static class BenchmarkCommand
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes),
                     deviceValue.Type == DeviceType.Cuda ? deviceValue.Index : null, parse.GetValue(images), parse.GetValue(jpeg));
             }
-            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
+            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, torchsharp, onnx.");
             if (result.MedianImagesPerSecond is { } median)
                 Console.WriteLine($"median step: {median.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             Console.WriteLine($"throughput: {result.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} img/s");

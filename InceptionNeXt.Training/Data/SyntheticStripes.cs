@@ -1,4 +1,6 @@
-using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace InceptionNeXt.Training.Data;
 
@@ -12,7 +14,7 @@ public static class SyntheticStripes
     /// <summary>Class names by index.</summary>
     public static IReadOnlyList<string> Labels { get; } = ["horizontal", "vertical"];
 
-    /// <summary>Generates <paramref name="count"/> RGB images scaled to [-1, 1] (NCHW float) and their int64 labels.</summary>
+    /// <summary>Generates <paramref name="count"/> RGB images scaled to [-1, 1] (NCHW float) and their int64 labels, as TorchSharp tensors.</summary>
     public static (Tensor Images, Tensor Labels) Generate(int count, int size, int seed)
     {
         var rng = new Random(seed);
@@ -40,6 +42,7 @@ public static class SyntheticStripes
                 }
             }
         }
-        return (Torch.FromArray(pixels, [count, 3, size, size]), Torch.FromArray(labels, [count]));
+        TorchEngine.EnsureInitialized();
+        return (tensor(pixels, [count, 3, size, size]), tensor(labels, [count]));
     }
 }
