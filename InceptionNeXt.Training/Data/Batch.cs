@@ -56,4 +56,21 @@ public sealed class Batch
         long[] labels = Array.ConvertAll(Labels, l => (long)l);
         return (Torch.FromArray(Images, [Count, 3, ImageSize, ImageSize], device), Torch.FromArray(labels, [Count], device));
     }
+
+    /// <summary>
+    /// Creates TorchSharp tensors: float32 images [Count, 3, S, S] and int64 labels [Count], in the current dispose scope
+    /// (the caller disposes them or the scope does).
+    /// </summary>
+    /// <param name="device">Target device; null for the CPU.</param>
+    public (TorchSharp.torch.Tensor Images, TorchSharp.torch.Tensor Labels) ToTorchTensors(TorchSharp.torch.Device? device = null)
+    {
+        long[] labels = Array.ConvertAll(Labels, l => (long)l);
+        var images = TorchSharp.torch.tensor(Images, new long[] { Count, 3, ImageSize, ImageSize });
+        var targets = TorchSharp.torch.tensor(labels, new long[] { Count });
+        if (device is null || device.type == TorchSharp.DeviceType.CPU) return (images, targets);
+        // The host copies are moved, then released at once: a batch is the largest allocation of a step.
+        using (images)
+        using (targets)
+            return (images.to(device), targets.to(device));
+    }
 }

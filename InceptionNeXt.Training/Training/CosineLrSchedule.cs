@@ -13,8 +13,8 @@ namespace InceptionNeXt.Training.Training;
 /// <c>min_lr + 0.5 * (base_lr - min_lr) * (1 + cos(pi * t' / t_initial))</c>, and <c>t' &gt;= t_initial</c> gives
 /// <c>min_lr</c> (timm's cycle_limit = 1).</item>
 /// </list>
-/// As in timm's train.py, call <see cref="StepUpdate"/> with the number of optimizer updates done after every update,
-/// and <see cref="StepEpoch"/> with the next epoch's index at the end of every epoch; only the one matching
+/// As in timm's train.py, call <see cref="StepUpdate(Optimizer, long)"/> with the number of optimizer updates done after every update,
+/// and <see cref="StepEpoch(Optimizer, long)"/> with the next epoch's index at the end of every epoch; only the one matching
 /// <see cref="TInEpochs"/> changes the learning rate. The constructor sets the optimizer to the value at t = 0.
 /// </summary>
 public sealed class CosineLrSchedule
@@ -102,6 +102,38 @@ public sealed class CosineLrSchedule
     /// <summary>Starts (or resumes) at <paramref name="epoch"/> with <paramref name="updatesPerEpoch"/> updates per epoch, as timm's train.py does.</summary>
     public double Start(Optimizer optimizer, long epoch, long updatesPerEpoch) =>
         Apply(optimizer, TInEpochs ? epoch : epoch * updatesPerEpoch);
+
+    /// <summary>
+    /// Sets every parameter group of a TorchSharp optimizer to the learning rate at <paramref name="t"/> and records t;
+    /// returns the rate.
+    /// </summary>
+    public double Apply(TorchSharp.torch.optim.Optimizer optimizer, long t)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        T = t;
+        var lr = LearningRateAt(t);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        return lr;
+    }
+
+    /// <summary>As <see cref="StepUpdate(Optimizer, long)"/>, for a TorchSharp optimizer.</summary>
+    public double StepUpdate(TorchSharp.torch.optim.Optimizer optimizer, long numUpdates) =>
+        TInEpochs ? CurrentRate(optimizer) : Apply(optimizer, numUpdates);
+
+    /// <summary>As <see cref="StepEpoch(Optimizer, long)"/>, for a TorchSharp optimizer.</summary>
+    public double StepEpoch(TorchSharp.torch.optim.Optimizer optimizer, long nextEpoch) =>
+        TInEpochs ? Apply(optimizer, nextEpoch) : CurrentRate(optimizer);
+
+    /// <summary>As <see cref="Start(Optimizer, long, long)"/>, for a TorchSharp optimizer.</summary>
+    public double Start(TorchSharp.torch.optim.Optimizer optimizer, long epoch, long updatesPerEpoch) =>
+        Apply(optimizer, TInEpochs ? epoch : epoch * updatesPerEpoch);
+
+    /// <summary>The learning rate of a TorchSharp optimizer's first parameter group (the schedule sets them all alike).</summary>
+    public static double CurrentRate(TorchSharp.torch.optim.Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return optimizer.ParamGroups.First().LearningRate;
+    }
 }
 
 /// <summary>How a reference learning rate follows the global batch size (timm's <c>--lr-base-scale</c>).</summary>
