@@ -5,7 +5,6 @@ using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.Training.Benchmarks;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
 using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Cli.Commands;
@@ -16,7 +15,7 @@ internal static class BenchmarkCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model name from `inceptionnext models`, or an .onnx file (onnx engine)", Required = true };
-        var engine = new Option<string>("--engine") { Description = "torch (the libtorch 1.13 binding), torchsharp (TorchSharp, libtorch 2.10; replaces torch, issue 12) or onnx (ONNX Runtime)", DefaultValueFactory = _ => "torch" };
+        var engine = new Option<string>("--engine") { Description = "torch (TorchSharp, libtorch 2.10), onnx (ONNX Runtime), or binding (the old libtorch 1.13 binding, kept for side-by-side runs until it is deleted, issue 12)", DefaultValueFactory = _ => "torch" };
         var images = new Option<DirectoryInfo?>("--images") { Description = "onnx engine: time decode + preprocess + inference over this folder's images" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--image-size") { Description = "Square input side", DefaultValueFactory = _ => 224 };
@@ -26,7 +25,7 @@ internal static class BenchmarkCommand
         var iters = new Option<int>("--iters") { Description = "Timed steps", DefaultValueFactory = _ => 10 };
         var classes = new Option<int>("--num-classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 1000 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "NHWC-strided input" };
+        var channelsLast = new Option<bool?>("--channels-last") { Description = "Channels-last (NHWC-strided) activations (torch: default on; binding: default off)" };
         var jpeg = new Option<JpegBackend>("--jpeg-backend") { Description = "onnx engine with --images: JPEG decoder, Auto (TurboJPEG where installed, else SkiaSharp), Skia or TurboJpeg", DefaultValueFactory = _ => JpegBackend.Auto };
         var stem = new Option<int?>("--stem-stride") { Description = "torch engine: stem stride 4, 2 or 1 (small images)" };
         var command = new Command("benchmark", "Measure inference or training throughput.")
@@ -36,31 +35,34 @@ internal static class BenchmarkCommand
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var engineName = parse.GetValue(engine)!;
-            var deviceValue = Device.Parse(parse.GetValue(device)!);
+            var deviceText = parse.GetValue(device)!;
             BenchmarkResult result;
             if (engineName == "torch")
             {
-                result = TorchBenchmark.Run(new TorchBenchmarkOptions(
-                    parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
-                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), deviceValue,
-                    parse.GetValue(channelsLast), parse.GetValue(stem)), Console.WriteLine);
-            }
-            else if (engineName == "torchsharp")
-            {
-                // In its own process: libtorch 2.10 cannot share one with the binding's 1.13.
-                if (deviceValue.Type == DeviceType.Cuda) throw new ArgumentException("--engine torchsharp runs on the CPU here (libtorch-cpu).");
+                // TorchSharp's CPU libtorch is the backend referenced here; a CUDA run needs its CUDA package (README).
+                if (GpuDevice.Parse(deviceText, "--device") is not null && !TorchSharp.torch.cuda.is_available())
+                    throw new ArgumentException("--engine torch has no CUDA here (libtorch-cpu); see the README's \"Training on a GPU\".");
                 result = TorchSharpBenchmark.Run(new TorchSharpBenchmarkOptions(
                     parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
-                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), ChannelsLast: true, parse.GetValue(stem)), Console.WriteLine);
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), parse.GetValue(channelsLast) ?? true,
+                    parse.GetValue(stem)), Console.WriteLine);
+            }
+            else if (engineName == "binding")
+            {
+                // In its own process: libtorch 1.13 cannot share one with TorchSharp's 2.10.
+                result = TorchBenchmark.Run(new TorchBenchmarkOptions(
+                    parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
+                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), Device.Parse(deviceText),
+                    parse.GetValue(channelsLast) ?? false, parse.GetValue(stem)), Console.WriteLine);
             }
             else if (engineName == "onnx")
             {
                 if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
                 result = RunOnnx(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(threads),
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes),
-                    deviceValue.Type == DeviceType.Cuda ? deviceValue.Index : null, parse.GetValue(images), parse.GetValue(jpeg));
+                    GpuDevice.Parse(deviceText, "--device"), parse.GetValue(images), parse.GetValue(jpeg));
             }
-            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, torchsharp, onnx.");
+            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx, binding.");
             if (result.MedianImagesPerSecond is { } median)
                 Console.WriteLine($"median step: {median.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             Console.WriteLine($"throughput: {result.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} img/s");
@@ -78,8 +80,8 @@ internal static class BenchmarkCommand
         if (!model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             temporary = Path.Combine(Path.GetTempPath(), $"inceptionnext-bench-{Guid.NewGuid():N}.onnx");
-            using var net = ModelRegistry.Create(model, c => c with { NumClasses = classes });
-            OnnxExporter.Export(net, temporary, new OnnxExportOptions { ImageSize = size });
+            using var net = TorchModelRegistry.Create(model, c => c with { NumClasses = classes });
+            TorchOnnxExporter.Export(net, temporary, new OnnxExportOptions { ImageSize = size });
             path = temporary;
         }
         else if (!File.Exists(model)) throw new FileNotFoundException($"--model {model} does not exist.");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -36,7 +37,7 @@ internal static class ExportCommand
                 ? null
                 : File.ReadAllLines(labelsFile.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
             var outputFile = parse.GetValue(output)!;
-            OnnxExporter.Export(parse.GetValue(model)!, weightsFile?.FullName, outputFile.FullName, new OnnxExportOptions
+            TorchOnnxExporter.Export(parse.GetValue(model)!, weightsFile?.FullName, outputFile.FullName, new OnnxExportOptions
             {
                 ImageSize = parse.GetValue(size),
                 EmbedPreprocessing = parse.GetValue(embed),

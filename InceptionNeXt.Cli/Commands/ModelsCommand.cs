@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -29,8 +29,7 @@ internal static class ModelsCommand
 
     private static (string, ModelFamily, long, double, int) Describe(string name, int? imageSize)
     {
-        using var meta = Torch.UseDefaultDevice(Device.Meta);
-        using var model = ModelRegistry.Create(name);
+        using var model = TorchModelRegistry.CreateOnMeta(ModelRegistry.GetConfig(name));
         var size = imageSize ?? model.Config.Preprocessing.InputSize;
         return (name, model.Config.Family, model.ParameterCount(), model.CountMacs(size, size) / 1e9, size);
     }

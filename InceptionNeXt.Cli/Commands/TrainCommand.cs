@@ -1,5 +1,6 @@
 using System.CommandLine;
 using InceptionNeXt.Training.Training;
+using InceptionNeXt.Training.TorchTraining;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -35,11 +36,11 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from a training checkpoint (last.pth)" };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
         var workers = new Option<int>("--workers", "-j") { Description = "Data-loading threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2) };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "libtorch (TorchSharp) intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var valFraction = new Option<double>("--val-fraction") { Description = "Validation share when the data has no validation set", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var freeze = new Option<int>("--freeze-stages") { Description = "Fine-tuning: keep the stem and the first N stages (0-4) frozen", DefaultValueFactory = _ => 0 };
-        var channelsLast = new Option<bool?>("--channels-last") { Description = "NHWC batches (default: on for CUDA, off on CPU where NCHW measured faster)" };
+        var channelsLast = new Option<bool?>("--channels-last") { Description = "Channels-last (NHWC-strided) activations (default: the engine's, on)" };
         var command = new Command("train", "Train a model on an image dataset (Ctrl+C stops after the current step with a resumable checkpoint).")
         {
             data, model, output, epochs, budget, batch, lr, lrBase, lrBaseSize, warmup, wd, accum, clip, dropPath, mixup, cutmix, smoothing,
@@ -74,7 +75,7 @@ internal static class TrainCommand
             {
                 // A terminal gets a live progress bar; redirected output keeps plain progress lines for logs.
                 var bar = Console.IsOutputRedirected ? null : new ProgressBar();
-                var trainer = bar is null ? new Trainer(options) : new Trainer(options, bar.WriteLine) { OnStep = bar.Update };
+                var trainer = bar is null ? new TorchTrainer(options) : new TorchTrainer(options, bar.WriteLine) { OnStep = bar.Update };
                 try
                 {
                     var result = trainer.Run(cancel.Token);

@@ -3,8 +3,9 @@ using System.Globalization;
 using InceptionNeXt.ML.Imaging;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.Training.Data;
-using InceptionNeXt.Training.LibTorch;
+using InceptionNeXt.Training.Engine;
 using InceptionNeXt.Training.Training;
+using InceptionNeXt.Training.TorchTraining;
 
 namespace InceptionNeXt.Cli.Commands;
 
@@ -49,12 +50,12 @@ internal static class ValidateCommand
 
     private static EvaluationResult ValidateCheckpoint(string path, IImageDataset dataset, int batch, int workers, int threads, bool ema)
     {
-        Torch.NumThreads = threads;
-        var (model, info, size, crop) = TrainingCheckpoint.LoadTrainedModel(path, ema);
+        TorchEngine.Initialize(TorchEngine.EnsureInitialized() with { Threads = threads });
+        var (model, info, size, crop) = TorchTrainingCheckpoint.LoadTrainedModel(path, ema);
         using var _ = model;
         if (info.ClassLabels is { } labels && !labels.SequenceEqual(dataset.Classes))
             throw new InvalidDataException($"{path} was trained on classes [{string.Join(", ", labels)}] but the data has [{string.Join(", ", dataset.Classes)}].");
-        return Evaluator.Evaluate(model, dataset, new EvalTransform(new PreprocessOptions { InputSize = size, CropPct = crop }), batch, workers, Device.Cpu);
+        return TorchEvaluator.Evaluate(model, dataset, new EvalTransform(new PreprocessOptions { InputSize = size, CropPct = crop }), batch, workers);
     }
 
     private static EvaluationResult ValidateOnnx(string path, IImageDataset dataset, int batch, int threads)

@@ -4,6 +4,8 @@ using InceptionNeXt.ML.MLNet;
 using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.Export;
 using InceptionNeXt.Training.Training;
+using InceptionNeXt.Training.TorchModels;
+using InceptionNeXt.Training.TorchTraining;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -188,7 +190,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         };
         try
         {
-            new Trainer(options, line => { if (!line.StartsWith("epoch ", StringComparison.Ordinal) || line.Contains(':', StringComparison.Ordinal)) log("  " + line); }).Run();
+            new TorchTrainer(options, line => { if (!line.StartsWith("epoch ", StringComparison.Ordinal) || line.Contains(':', StringComparison.Ordinal)) log("  " + line); }).Run();
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
         {
@@ -196,7 +198,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
             return null;
         }
         var onnx = Path.Combine(root, "model.onnx");
-        OnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
+        TorchOnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
         var classify = ml.Transforms.ScoreImagesWithInceptionNeXt("ImagePath", onnx).Fit(validationSet);
         var scored = classify.Transform(validationSet);
         if (!LabelNames(scored).SequenceEqual(labels))
@@ -252,7 +254,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
             var model = o.Model ?? "inceptionnext_atto";
             var path = Path.Combine(o.Output, "backbone.onnx");
             log($"exporting {model} with {weights} to {path}");
-            OnnxExporter.Export(model, weights, path, new OnnxExportOptions { EmbedPreprocessing = true });
+            TorchOnnxExporter.Export(model, weights, path, new OnnxExportOptions { EmbedPreprocessing = true });
             return (path, $"{model} ({Path.GetFileName(weights)})");
         }
         if (o.Model is not null)

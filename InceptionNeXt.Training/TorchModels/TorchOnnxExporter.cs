@@ -63,6 +63,65 @@ public static class TorchOnnxExporter
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
+    /// <summary>
+    /// Exports a zoo variant, with the weights of a checkpoint when <paramref name="weightsPath"/> is given (class count
+    /// taken from it unless <paramref name="numClasses"/> is set; a training checkpoint brings its labels and input
+    /// size too) or freshly initialised otherwise.
+    /// </summary>
+    public static void Export(string modelName, string? weightsPath, string outputPath, OnnxExportOptions? options = null,
+        int? numClasses = null)
+    {
+        if (weightsPath is not null && IsTrainingCheckpoint(weightsPath))
+        {
+            ExportTrainingCheckpoint(weightsPath, outputPath, options, fallbackModelName: modelName);
+            return;
+        }
+        using var model = weightsPath is null
+            ? TorchModelRegistry.Create(modelName, c => c with { NumClasses = numClasses ?? c.NumClasses })
+            : PretrainedWeights.Create(modelName, weightsPath, numClasses);
+        Export(model, outputPath, options);
+    }
+
+    /// <summary>
+    /// Exports a checkpoint written by <c>inceptionnext train</c>: the architecture, class labels, input size and crop
+    /// come from the checkpoint unless <paramref name="options"/> overrides them.
+    /// </summary>
+    /// <param name="checkpointPath">The training checkpoint.</param>
+    /// <param name="outputPath">The .onnx file to write.</param>
+    /// <param name="options">Overrides of what the checkpoint says.</param>
+    /// <param name="useEma">Export the EMA weights.</param>
+    /// <param name="fallbackModelName">The <c>model_name</c> for older checkpoints that do not record their registry name.</param>
+    public static void ExportTrainingCheckpoint(string checkpointPath, string outputPath, OnnxExportOptions? options = null, bool useEma = false,
+        string? fallbackModelName = null)
+    {
+        var (model, info, size, crop) = TorchTraining.TorchTrainingCheckpoint.LoadTrainedModel(checkpointPath, useEma);
+        using (model)
+        {
+            options ??= new OnnxExportOptions();
+            Export(model, outputPath, options with
+            {
+                ImageSize = options.ImageSize ?? size,
+                ModelName = options.ModelName ?? (model.Config.Name.Length > 0 ? null : fallbackModelName),
+                Labels = options.Labels ?? info.ClassLabels,
+                Preprocessing = options.Preprocessing ?? model.Config.Preprocessing with { InputSize = options.ImageSize ?? size, CropPct = crop },
+            });
+        }
+    }
+
+    private static bool IsTrainingCheckpoint(string path)
+    {
+        if (Checkpoints.Checkpoint.DetectFormat(path) != Checkpoints.Checkpoint.Format.PyTorchZip) return false;
+        try
+        {
+            TorchTraining.TorchTrainingCheckpoint.ReadInfo(path);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
     // (x / 255 - mean) / std == x * (1 / (255 std)) + (-mean / std), per channel.
     private static string EmbedNormalisation(OnnxGraph graph, string input, PreprocessingConfig pre)
     {

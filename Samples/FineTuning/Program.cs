@@ -1,5 +1,7 @@
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.Training.Export;
+using InceptionNeXt.Training.TorchModels;
+using InceptionNeXt.Training.TorchTraining;
 using InceptionNeXt.Training.Training;
 
 // Fine-tuning: a checkpoint (official .pth/.safetensors, or a `inceptionnext train` checkpoint) gets a new head for
@@ -20,11 +22,11 @@ var options = new TrainOptions
     FreezeStages = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 2,
     BatchSize = 32, ValidationFraction = 0.2,
 };
-var result = new Trainer(options).Run();
+var result = new TorchTrainer(options).Run();
 Console.WriteLine($"validation top-1 {result.Last.Top1:F2}% after {result.Epochs} epochs");
 
 var onnx = Path.Combine(output, "model.onnx");
-OnnxExporter.ExportTrainingCheckpoint(Path.Combine(output, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
+TorchOnnxExporter.ExportTrainingCheckpoint(Path.Combine(output, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
 using var classifier = new OnnxImageClassifier(onnx);
 var image = Directory.EnumerateFiles(args[0], "*", SearchOption.AllDirectories).First(InceptionNeXt.ML.Imaging.ImageFiles.IsImageFile);
 var top = classifier.Classify(image).Top;

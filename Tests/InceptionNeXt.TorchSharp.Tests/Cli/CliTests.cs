@@ -3,7 +3,7 @@ using InceptionNeXt.Tests.Infrastructure;
 
 namespace InceptionNeXt.Tests.Cli;
 
-/// <summary>The `inceptionnext` command line, run as a separate process like a user would.</summary>
+/// <summary>The `inceptionnext` command line (its TorchSharp commands: models, benchmark, demo), run as a separate process like a user would.</summary>
 [TestClass]
 public sealed class CliTests
 {
