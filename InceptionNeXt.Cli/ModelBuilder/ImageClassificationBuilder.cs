@@ -51,6 +51,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     public Candidate Run()
     {
         var clock = Stopwatch.StartNew();
+        ConsoleAppGenerator.FindLibraryPackage(); // fail now, not after the training, when the console project cannot be written
         var ml = new MLContext(o.Seed);
         Directory.CreateDirectory(o.Output);
 

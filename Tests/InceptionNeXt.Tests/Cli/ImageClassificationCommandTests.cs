@@ -38,8 +38,15 @@ public sealed class ImageClassificationCommandTests
             Assert.AreEqual(3, classifier.Classify(red, topK: 3).Predictions.Count);
         }
 
-        // The generated console project builds and runs against model.zip.
+        // The generated console project builds against the InceptionNeXt.ML package (shipped with the command line, written
+        // beside the project as a local feed) and runs against model.zip.
         var app = Path.Combine(output, "Colours.ConsoleApp");
+        Assert.IsTrue(File.Exists(Path.Combine(app, "nuget.config")));
+        Assert.IsTrue(File.Exists(Path.Combine(app, "packages", Path.GetFileName(LocalPackages.LibraryPackage))));
+        var csproj = File.ReadAllText(Path.Combine(app, "Colours.ConsoleApp.csproj"));
+        StringAssert.Contains(csproj, $"<PackageReference Include=\"InceptionNeXt.ML\" Version=\"[{LocalPackages.LibraryVersion}]\" />");
+        Assert.IsFalse(csproj.Contains("HintPath", StringComparison.Ordinal), "no copied assemblies");
+        LocalPackages.ForgetCachedCopy("InceptionNeXt.ML", LocalPackages.LibraryVersion);
         var build = Run("dotnet", "build", app, "-c", "Release", "-o", Path.Combine(dir.Path, "app"), "--nologo");
         Assert.AreEqual(0, build.Item1, build.Item2 + build.Item3);
         var image = Directory.GetFiles(Path.Combine(folder, "blue"))[0];
