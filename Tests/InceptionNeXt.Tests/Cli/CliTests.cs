@@ -41,6 +41,7 @@ public sealed class CliTests
         Assert.AreEqual(1, code);
         StringAssert.Contains(stderr, "Unknown model 'resnet50'");
         StringAssert.Contains(stderr, "inceptionnext_atto");
+        Assert.IsFalse(stderr.Contains("(Parameter '", StringComparison.Ordinal), "no C# parameter names: " + stderr);
 
         (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--image-size", "16", "--iters", "1", "--warmup", "0");
         Assert.AreEqual(1, code);
