@@ -132,8 +132,18 @@ internal static class ConsoleAppGenerator
             using {{name}};
 
             // Classifies the images given as arguments (or the sample image the model was built with). An image that is
-            // missing or cannot be read gets one line on stderr and exit code 1; the others are still classified.
+            // missing or cannot be read gets one line on stderr and exit code 1; the others are still classified. A model
+            // that cannot be loaded is one line on stderr and exit code 2.
             var images = args.Length > 0 ? args : [{{Quote(sampleImage)}}];
+            try
+            {
+                _ = {{name}}Model.Labels;
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"error: cannot load {{name}}'s model.zip: {e.Message}");
+                return 2;
+            }
             var failed = 0;
             foreach (var image in images)
             {

@@ -67,6 +67,15 @@ public sealed class ImageClassificationCommandTests
         Assert.IsFalse(run.Item3.Contains("   at ", StringComparison.Ordinal), run.Item3);
         StringAssert.StartsWith(run.Item2, image + "\t");
 
+        // A damaged model.zip: one clear line, no stack trace, exit code 2.
+        var zip = Path.Combine(dir.Path, "app", "model.zip");
+        var bytes = File.ReadAllBytes(zip);
+        File.WriteAllBytes(zip, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+        run = Run("dotnet", Path.Combine(dir.Path, "app", "Colours.ConsoleApp.dll"), image);
+        Assert.AreEqual(2, run.Item1, run.Item2 + run.Item3);
+        StringAssert.Contains(run.Item3, "error: cannot load Colours's model.zip: ");
+        Assert.IsFalse(run.Item3.Contains("   at ", StringComparison.Ordinal), run.Item3);
+
         // A second run reuses the cached features: nothing goes through the backbone.
         (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "10", "--output", Path.Combine(dir.Path, "out2"),
             "--cache", Path.Combine(dir.Path, "cache"));
