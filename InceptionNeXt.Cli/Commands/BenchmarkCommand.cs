@@ -35,6 +35,13 @@ internal static class BenchmarkCommand
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var engineName = parse.GetValue(engine)!;
+            ArgumentBounds.Threads("--threads", parse.GetValue(threads), zeroMeansDefault: false);
+            ArgumentBounds.BatchSize("--batch-size", parse.GetValue(batch));
+            ArgumentBounds.Range("--warmup", parse.GetValue(warmup), 0, 10_000);
+            ArgumentBounds.Range("--iters", parse.GetValue(iters), 1, 100_000);
+            ArgumentBounds.Range("--num-classes", parse.GetValue(classes), 1, 100_000);
+            // With --images the model's own size is used; otherwise --image-size sizes every step's tensors.
+            if (parse.GetValue(images) is null) ArgumentBounds.ImageMemory("--image-size", parse.GetValue(size), parse.GetValue(batch), parse.GetValue(train));
             var deviceText = parse.GetValue(device)!;
             BenchmarkResult result;
             if (engineName == "torch")

@@ -13,7 +13,6 @@ namespace InceptionNeXt.Cli.Commands;
 internal static class PredictCommand
 {
     /// <summary>The largest --batch-size: 1024 images of 224 px are 600 MB of input alone.</summary>
-    private const int MaxBatchSize = 1024;
 
     public static Command Create()
     {
@@ -31,12 +30,8 @@ internal static class PredictCommand
             if (!modelFile.Exists) throw new FileNotFoundException($"--model {modelFile.FullName} does not exist.");
             var k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException("--top must be at least 1.");
-            // Bounded against the machine: 100,000 threads or a huge batch only exhaust memory (issue 14).
-            var threadLimit = 4 * Environment.ProcessorCount;
-            if (parse.GetValue(threads) is var t && (t < 0 || t > threadLimit))
-                throw new ArgumentException($"--threads {t} is out of range: use 0 (one per core) to {threadLimit} (4 per core on this machine).");
-            if (parse.GetValue(batch) is var b && (b < 1 || b > MaxBatchSize))
-                throw new ArgumentException($"--batch-size {b} is out of range: use 1 to {MaxBatchSize}.");
+            ArgumentBounds.Threads("--threads", parse.GetValue(threads));
+            ArgumentBounds.BatchSize("--batch-size", parse.GetValue(batch));
             var failures = 0;
             var files = new List<string>();
             foreach (var input in parse.GetValue(inputs)!)

@@ -53,6 +53,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     public Candidate Run()
     {
         var clock = Stopwatch.StartNew();
+        ConsoleAppGenerator.FindLibraryPackage(); // fail now, not after the training, when the console project cannot be written
         var ml = new MLContext(o.Seed);
         Directory.CreateDirectory(o.Output);
 
@@ -61,20 +62,24 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var cache = o.CacheDirectory ?? DefaultCacheDirectory();
         log($"backbone: {backboneName}; feature cache: {cache}");
 
-        // Unreadable images get missing features and a reason in "Error"; they are listed and filtered out below.
+        // Unreadable images get missing features and a reason in "Error"; they are listed and filtered out below. The
+        // featurizer's on-disk cache answers images it has seen (same file, same backbone) without running the backbone.
         var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", backbone,
-            new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error" }).Fit(train);
-        var trainAll = CachedFeatures.Featurize(ml, featurizer, train, cache, out var trainCached);
-        var validationAll = CachedFeatures.Featurize(ml, featurizer, validation, cache, out var validationCached);
+            new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error", CacheDirectory = cache }).Fit(train);
+        // Held in memory once computed: every column filled by the first pass, so the backbone sees each image once.
+        string[] columns = ["ImagePath", "Label", "Features", "Error"];
+        var trainAll = ml.Data.Cache(featurizer.Transform(train), columns);
+        var validationAll = ml.Data.Cache(featurizer.Transform(validation), columns);
         var skipped = Skipped(trainAll).Concat(Skipped(validationAll)).ToList();
         foreach (var s in skipped) Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}");
         var trainFeatures = ml.Data.Cache(ml.Data.FilterRowsByMissingValues(trainAll, "Features"));
         var validationFeatures = ml.Data.Cache(ml.Data.FilterRowsByMissingValues(validationAll, "Features"));
         int trainCount = Count(trainFeatures), validationCount = Count(validationFeatures);
         var total = Count(trainAll) + Count(validationAll);
-        var cached = (trainCached ? Count(trainAll) : 0) + (validationCached ? Count(validationAll) : 0);
+        // Unreadable images are never cached, and never reach the backbone either.
+        var fromCache = featurizer.CacheHits;
         log($"features: {trainCount} train, {validationCount} validation images, {featurizer.FeatureSize} values each " +
-            $"({cached} from cache, {total - cached} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
+            $"({fromCache} from cache, {total - fromCache - skipped.Count} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
         if (trainCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");
         if (validationCount == 0) throw new ArgumentException("No validation image could be read.");
 

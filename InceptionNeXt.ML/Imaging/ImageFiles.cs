@@ -1,9 +1,14 @@
+using System.Runtime.InteropServices;
+
 namespace InceptionNeXt.ML.Imaging;
 
 /// <summary>Which files the project treats as images (the formats <see cref="ImageDecoder"/> reads), found the same way everywhere.</summary>
-public static class ImageFiles
+public static partial class ImageFiles
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png"];
+
+    /// <summary>Deeper folders than this are not entered (a last guard; real datasets are a few levels deep).</summary>
+    private const int MaxDepth = 256;
 
     /// <summary>True for a <c>.jpg</c>, <c>.jpeg</c> or <c>.png</c> name, in any letter case.</summary>
     public static bool IsImageFile(string path)
@@ -12,7 +17,57 @@ public static class ImageFiles
         return Extensions.Any(e => extension.Equals(e, StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Every image file under <paramref name="folder"/>, recursively, in ordinal path order.</summary>
-    public static IEnumerable<string> Enumerate(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImageFile).Order(StringComparer.Ordinal);
+    /// <summary>
+    /// Every image file under <paramref name="folder"/>, recursively, in ordinal path order. Symbolic links to folders are
+    /// followed, but each real folder is read once: a link back to an ancestor (a loop) or a second link to a folder
+    /// already read is skipped, so no image is listed twice through folder links.
+    /// </summary>
+    public static IEnumerable<string> Enumerate(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        var files = new List<string>();
+        var visited = new HashSet<string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        Walk(new DirectoryInfo(folder), 0, visited, files);
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    private static void Walk(DirectoryInfo directory, int depth, HashSet<string> visited, List<string> files)
+    {
+        if (depth > MaxDepth || !visited.Add(RealPath(directory))) return;
+        foreach (var entry in directory.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            if (entry is DirectoryInfo child) Walk(child, depth + 1, visited, files);
+            else if (IsImageFile(entry.Name)) files.Add(entry.FullName);
+        }
+    }
+
+    /// <summary>The folder's canonical path, every symbolic link along it resolved, so two names of one folder compare equal.</summary>
+    private static string RealPath(DirectoryInfo directory)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            var resolved = RealPathNative(directory.FullName, 0);
+            if (resolved != 0)
+            {
+                try
+                {
+                    return Marshal.PtrToStringUTF8(resolved)!;
+                }
+                finally
+                {
+                    Free(resolved);
+                }
+            }
+        }
+        // Windows (and a failed realpath): the link's final target; a link in a parent folder is then not resolved, which the
+        // depth limit still bounds.
+        return (directory.ResolveLinkTarget(returnFinalTarget: true) ?? directory).FullName.TrimEnd(Path.DirectorySeparatorChar);
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPathNative(string path, nint resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(nint pointer);
 }

@@ -40,7 +40,7 @@ internal sealed class ImageBatchCursor : DataViewRowCursor
         {
             var (image, kind) = ImageColumn.Find(input.Schema, parent.InputColumnName);
             lookahead = input.GetRowCursor([image]);
-            results = parent.Model.RunImages(ReadAhead(image, kind), parent.ModelOutputs).GetEnumerator();
+            results = parent.Run(ReadAhead(image, kind)).GetEnumerator();
         }
     }
 

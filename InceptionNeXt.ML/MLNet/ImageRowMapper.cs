@@ -71,7 +71,7 @@ internal sealed class ImageRowMapper : IRowToRowMapper
         {
             if (resultPosition == input.Position && input.Position >= 0) return result;
             read ??= ImageColumn.CreateReader(input, mapper.image, mapper.kind, mapper.parent.Options.ImageFolder);
-            var (_, rows, error) = mapper.parent.Model.RunImages([read()], mapper.parent.ModelOutputs).Single();
+            var (_, rows, error) = mapper.parent.Run([read()]).Single();
             if (error is not null && mapper.parent.OnUnreadableImage == UnreadableImagePolicy.Throw) throw mapper.parent.UnreadableRow(input.Position, error);
             result = new ImageResult(rows, error);
             resultPosition = input.Position;

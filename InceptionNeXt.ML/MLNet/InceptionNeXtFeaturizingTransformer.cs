@@ -1,3 +1,5 @@
+using System.Globalization;
+using InceptionNeXt.ML.Caching;
 using InceptionNeXt.ML.Inference;
 using InceptionNeXt.ML.MLNet;
 using Microsoft.ML;
@@ -24,7 +26,29 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
     {
         OutputColumnName = outputColumnName;
         LogitsColumnName = options.LogitsColumnName;
+        if (options.CacheDirectory is { } directory)
+        {
+            widths = modelOutputs.Select(o => o == "logits" ? model.Info.Labels.Count : model.FeatureSize).ToArray();
+            var preprocessing = model.Preprocessor.Options;
+            var description = string.Create(CultureInfo.InvariantCulture,
+                $"{preprocessing.InputSize}|{preprocessing.ResizeSize}|{preprocessing.CropPct:R}|{preprocessing.Interpolation}|{string.Join(',', preprocessing.Mean)}|{string.Join(',', preprocessing.Std)}|{preprocessing.Normalize}");
+            cache = new FeatureCache(directory, FeatureCache.ModelKey(modelBytes, description, string.Join(',', modelOutputs)));
+        }
     }
+
+    private readonly FeatureCache? cache;
+    private readonly int[] widths = [];
+
+    /// <summary>Images answered from <see cref="InceptionNeXtFeaturizerOptions.CacheDirectory"/>'s cache so far (0 without a cache).</summary>
+    public long CacheHits => cache?.Hits ?? 0;
+
+    /// <summary>Cacheable images that were not in the cache and went through the model so far (0 without a cache).</summary>
+    public long CacheMisses => cache?.Misses ?? 0;
+
+    internal override IEnumerable<(ImageInput Input, float[][]? Rows, Exception? Error)> Run(IEnumerable<ImageInput> inputs) =>
+        cache is null ? base.Run(inputs) : CachedImageRunner.Run(Model, ModelOutputs, widths, cache, inputs);
+
+    private protected override void DisposeCore() => cache?.Dispose();
 
     /// <summary>The features column.</summary>
     public string OutputColumnName { get; }

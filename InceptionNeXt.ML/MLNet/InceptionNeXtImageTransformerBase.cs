@@ -33,7 +33,7 @@ public abstract class InceptionNeXtImageTransformerBase : ITransformer, IDisposa
 
     internal IHost Host { get; }
 
-    /// <summary>The ONNX model's bytes, as stored in a saved model (read-only: the cache key of <see cref="CachedFeatures"/>).</summary>
+    /// <summary>The ONNX model's bytes, as stored in a saved model (read-only: part of the feature cache's key).</summary>
     internal ReadOnlySpan<byte> ModelBytes => modelBytes;
 
     /// <summary>The folder relative image paths are under, or null.</summary>
@@ -55,6 +55,10 @@ public abstract class InceptionNeXtImageTransformerBase : ITransformer, IDisposa
 
     /// <summary>The columns this transformer adds, after the input's.</summary>
     internal ImageOutputColumn[] Outputs { get; }
+
+    /// <summary>Runs <paramref name="inputs"/> through the model, in batches, in order.</summary>
+    internal virtual IEnumerable<(ImageInput Input, float[][]? Rows, Exception? Error)> Run(IEnumerable<ImageInput> inputs) =>
+        Model.RunImages(inputs, ModelOutputs);
 
     /// <summary>Always true: each output row depends on its input row only.</summary>
     public bool IsRowToRowMapper => true;
@@ -178,10 +182,14 @@ public abstract class InceptionNeXtImageTransformerBase : ITransformer, IDisposa
     private protected static IEnumerable<ImageOutputColumn> ErrorColumn(InceptionNeXtImageOptions options) =>
         options.ErrorColumnName is { } name ? [new ErrorOutputColumn(name)] : [];
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
+    /// <summary>Releases the ONNX Runtime session (and writes and closes the feature cache, if any).</summary>
     public void Dispose()
     {
+        DisposeCore();
         Model.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Releases what a derived transformer holds besides the model.</summary>
+    private protected virtual void DisposeCore() { }
 }

@@ -46,7 +46,7 @@ public static class DatasetFactory
         }
 
         string[] subdirs = Directory.GetDirectories(path);
-        bool hasImages = subdirs.Any(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Any(ImageFolderDataset.IsImageFile));
+        bool hasImages = subdirs.Any(d => InceptionNeXt.ML.Imaging.ImageFiles.Enumerate(d).Any());
         if (hasImages)
         {
             if (!(validationFraction > 0 && validationFraction < 1))

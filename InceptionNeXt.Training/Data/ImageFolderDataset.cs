@@ -42,16 +42,22 @@ public sealed class ImageFolderDataset : IImageDataset
             index[Classes[i]] = i;
         }
 
-        var files = new List<(string Path, int Label)>();
         foreach (string name in classDirs)
         {
-            if (!index.TryGetValue(name, out int label))
+            if (!index.ContainsKey(name))
             {
                 throw new InvalidDataException($"Image folder '{Root}': subfolder '{name}' is not one of the {Classes.Count} known classes (from the training split).");
             }
+        }
 
-            string dir = Path.Combine(Root, name);
-            foreach (string file in ImageFiles.Enumerate(dir))
+        // One walk over the whole root, so a folder reached twice through symbolic links (a loop, or two class folders
+        // linking to one) is read once; each image's class is its top-level folder.
+        var files = new List<(string Path, int Label)>();
+        foreach (string file in ImageFiles.Enumerate(Root))
+        {
+            string relative = Path.GetRelativePath(Root, file);
+            int separator = relative.IndexOfAny([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar]);
+            if (separator > 0 && index.TryGetValue(relative[..separator], out int label))
             {
                 files.Add((file, label));
             }

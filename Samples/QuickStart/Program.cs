@@ -8,9 +8,8 @@ using Microsoft.ML.Data;
 // QuickStart: (1) the bundled Fashion-MNIST model classifies the sample images; (2) an ML.NET pipeline uses the same
 // model as a featurizer, trains a maximum-entropy (multinomial logistic regression) head on half of the images,
 // evaluates it on the other half, saves one model.zip, loads it back and predicts with it. Arguments: [MODEL.onnx] [IMAGE_FOLDER].
-var root = FindRepositoryRoot();
-var modelPath = args.Length > 0 ? args[0] : Path.Combine(root, "Models", "inceptionnext_atto_fashion_mnist.onnx");
-var images = args.Length > 1 ? args[1] : Path.Combine(root, "Samples", "QuickStart", "images");
+var modelPath = args.Length > 0 ? args[0] : Path.Combine(FindRepositoryRoot(), "Models", "inceptionnext_atto_fashion_mnist.onnx");
+var images = args.Length > 1 ? args[1] : Path.Combine(FindRepositoryRoot(), "Samples", "QuickStart", "images");
 
 // 1. Classify every image with the model as it is.
 using (var classifier = new OnnxImageClassifier(modelPath))

@@ -20,15 +20,16 @@ var data = ml.Data.LoadFromImageFolder(folder);
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.3, seed: 1);
 
 // The featurizer learns nothing: fitting it only loads the backbone. Unreadable images get missing features (and a
-// reason in "Error"), which the trainer skips and the listing below reports.
-var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", backbone,
-    new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error" }).Fit(split.TrainSet);
-
-// Features are cached on disk: running the sample again trains the head without running the backbone.
+// reason in "Error"), which the trainer skips and the listing below reports. Its cache keeps each image's features on
+// disk: running the sample again trains the head without running the backbone.
 var cache = Path.Combine(output, "feature-cache");
-var train = CachedFeatures.Featurize(ml, featurizer, split.TrainSet, cache, out var trainCached);
-var test = CachedFeatures.Featurize(ml, featurizer, split.TestSet, cache, out var testCached);
-Console.WriteLine($"features: {(trainCached && testCached ? "from the cache" : "computed")} ({cache})");
+using var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", backbone,
+    new() { OnUnreadableImage = UnreadableImagePolicy.Skip, ErrorColumnName = "Error", CacheDirectory = cache }).Fit(split.TrainSet);
+string[] columns = ["ImagePath", "Label", "Features", "Error"];
+var train = ml.Data.Cache(featurizer.Transform(split.TrainSet), columns);
+var test = ml.Data.Cache(featurizer.Transform(split.TestSet), columns);
+var rows = train.GetColumn<string>("ImagePath").Count() + test.GetColumn<string>("ImagePath").Count();
+Console.WriteLine($"features: {featurizer.CacheHits} of {rows} images from the cache ({cache})");
 foreach (var (path, error) in train.GetColumn<string>("ImagePath").Zip(train.GetColumn<string>("Error")).Where(r => r.Second.Length > 0))
     Console.Error.WriteLine($"skipped {path}: {error}");
 

@@ -38,8 +38,15 @@ public sealed class ImageClassificationCommandTests
             Assert.AreEqual(3, classifier.Classify(red, topK: 3).Predictions.Count);
         }
 
-        // The generated console project builds and runs against model.zip.
+        // The generated console project builds against the InceptionNeXt.ML package (shipped with the command line, written
+        // beside the project as a local feed) and runs against model.zip.
         var app = Path.Combine(output, "Colours.ConsoleApp");
+        Assert.IsTrue(File.Exists(Path.Combine(app, "nuget.config")));
+        Assert.IsTrue(File.Exists(Path.Combine(app, "packages", Path.GetFileName(LocalPackages.LibraryPackage))));
+        var csproj = File.ReadAllText(Path.Combine(app, "Colours.ConsoleApp.csproj"));
+        StringAssert.Contains(csproj, $"<PackageReference Include=\"InceptionNeXt.ML\" Version=\"[{LocalPackages.LibraryVersion}]\" />");
+        Assert.IsFalse(csproj.Contains("HintPath", StringComparison.Ordinal), "no copied assemblies");
+        LocalPackages.ForgetCachedCopy("InceptionNeXt.ML", LocalPackages.LibraryVersion);
         var build = Run("dotnet", "build", app, "-c", "Release", "-o", Path.Combine(dir.Path, "app"), "--nologo");
         Assert.AreEqual(0, build.Item1, build.Item2 + build.Item3);
         var image = Directory.GetFiles(Path.Combine(folder, "blue"))[0];
@@ -59,6 +66,15 @@ public sealed class ImageClassificationCommandTests
         StringAssert.Contains(run.Item3, $"error: {broken}: ");
         Assert.IsFalse(run.Item3.Contains("   at ", StringComparison.Ordinal), run.Item3);
         StringAssert.StartsWith(run.Item2, image + "\t");
+
+        // A damaged model.zip: one clear line, no stack trace, exit code 2.
+        var zip = Path.Combine(dir.Path, "app", "model.zip");
+        var bytes = File.ReadAllBytes(zip);
+        File.WriteAllBytes(zip, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+        run = Run("dotnet", Path.Combine(dir.Path, "app", "Colours.ConsoleApp.dll"), image);
+        Assert.AreEqual(2, run.Item1, run.Item2 + run.Item3);
+        StringAssert.Contains(run.Item3, "error: cannot load Colours's model.zip: ");
+        Assert.IsFalse(run.Item3.Contains("   at ", StringComparison.Ordinal), run.Item3);
 
         // A second run reuses the cached features: nothing goes through the backbone.
         (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "10", "--output", Path.Combine(dir.Path, "out2"),

@@ -51,6 +51,18 @@ public sealed class FeaturizerPipelineTests
             AssertClose(featurizer.Featurize(images[i]), actualFeatures[i], $"features of {images[i]}");
             AssertClose(expectedLogits[i], actualLogits[i], $"logits of {images[i]}");
         }
+
+        // And against a bare ONNX Runtime session, one image at a time, on the same preprocessed tensor.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(MLNetFixture.ModelPath);
+        var size = featurizer.Info.InputSize;
+        for (var i = 0; i < images.Length; i++)
+        {
+            var tensor = featurizer.Preprocessor.Preprocess(images[i]);
+            using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(tensor, [1, 3, size, size]);
+            using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [featurizer.Info.InputName], [input], ["logits", "features"]);
+            AssertClose(results[0].GetTensorDataAsSpan<float>().ToArray(), actualLogits[i], $"logits of {images[i]} against ONNX Runtime");
+            AssertClose(results[1].GetTensorDataAsSpan<float>().ToArray(), actualFeatures[i], $"features of {images[i]} against ONNX Runtime");
+        }
     }
 
     [TestMethod]

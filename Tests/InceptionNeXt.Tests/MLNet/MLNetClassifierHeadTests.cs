@@ -36,26 +36,4 @@ public sealed class MLNetClassifierHeadTests
                 Assert.AreEqual(expected[i][labels.ToList().IndexOf(p.Label)], p.Probability, 1e-4, $"{rows[i].ImagePath} {p.Label}");
         }
     }
-
-    [TestMethod]
-    public void FeaturesAreCachedByBackboneAndImageFiles()
-    {
-        var ml = new MLContext(seed: 1);
-        using var dir = new Checkpoints.TempDir();
-        var data = ml.Data.LoadFromEnumerable(MLNetFixture.Images.Select(p => new ImagePathRow { ImagePath = p, Label = "x" }));
-        var featurizer = ml.Transforms.FeaturizeImagesWithInceptionNeXt("Features", "ImagePath", MLNetFixture.ModelPath).Fit(data);
-        var first = CachedFeatures.Featurize(ml, featurizer, data, dir.Path, out var hit1);
-        var second = CachedFeatures.Featurize(ml, featurizer, data, dir.Path, out var hit2);
-        Assert.IsFalse(hit1);
-        Assert.IsTrue(hit2);
-        var a = first.GetColumn<float[]>("Features").ToArray();
-        var b = second.GetColumn<float[]>("Features").ToArray();
-        Assert.AreEqual(MLNetFixture.Images.Length, b.Length);
-        for (var i = 0; i < a.Length; i++) CollectionAssert.AreEqual(a[i], b[i]);
-
-        // Other images: another cache file.
-        var fewer = ml.Data.LoadFromEnumerable(MLNetFixture.Images.Skip(1).Select(p => new ImagePathRow { ImagePath = p, Label = "x" }));
-        CachedFeatures.Featurize(ml, featurizer, fewer, dir.Path, out var hit3);
-        Assert.IsFalse(hit3);
-    }
 }

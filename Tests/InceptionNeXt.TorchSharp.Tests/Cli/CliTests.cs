@@ -41,10 +41,22 @@ public sealed class CliTests
         Assert.AreEqual(1, code);
         StringAssert.Contains(stderr, "Unknown model 'resnet50'");
         StringAssert.Contains(stderr, "inceptionnext_atto");
+        Assert.IsFalse(stderr.Contains("(Parameter '", StringComparison.Ordinal), "no C# parameter names: " + stderr);
 
         (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--image-size", "16", "--iters", "1", "--warmup", "0");
         Assert.AreEqual(1, code);
         StringAssert.Contains(stderr, "at least 32x32");
+
+        // Sizes that would exhaust the machine are refused before anything is allocated (issue 14).
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--image-size", "10000", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "--image-size 10000 is out of range: use 16 to 2048");
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--image-size", "2048", "--batch-size", "1024", "--train", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "with a batch of 1024 needs about");
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--threads", "100000", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "--threads 100000 is out of range: use 1 to");
 
         (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--device", "cuda", "--iters", "1");
         Assert.AreEqual(1, code);
