@@ -90,7 +90,7 @@ public sealed class ImageClassificationCommandTests
         var (folder, _) = PipelineFixture.Create(dir, perClass: 12);
         // A small "pretrained" checkpoint of our own (official ImageNet weights take the same path).
         var pretrain = Path.Combine(dir.Path, "pretrain");
-        new InceptionNeXt.Training.Training.Trainer(new InceptionNeXt.Training.Training.TrainOptions
+        new InceptionNeXt.Training.TorchTraining.TorchTrainer(new InceptionNeXt.Training.Training.TrainOptions
         {
             Data = folder, Model = "inceptionnext_atto", Output = pretrain, Epochs = 1, BatchSize = 8, Workers = 1, Threads = 2, Seed = 1,
         }, _ => { }).Run();

@@ -6,8 +6,8 @@ using InceptionNeXt.ML.OnnxFormat.Proto;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
+using TorchSharp;
 
 namespace InceptionNeXt.Tests.Export;
 
@@ -30,19 +30,20 @@ public sealed class OnnxHeadGraftingTests
     public static void ExportBackbones(TestContext _)
     {
         dir = new TempDir();
-        Torch.ManualSeed(11);
-        using var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 7 });
-        foreach (var (name, t) in model.NamedStateTensors())
-            if (name.EndsWith(".gamma", StringComparison.Ordinal)) Init.Normal(t, 0, 0.5);
-        model.Eval();
+        torch.manual_seed(11);
+        using var model = TorchModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 7 });
+        using (torch.no_grad())
+            foreach (var (name, t) in model.state_dict())
+                if (name.EndsWith(".gamma", StringComparison.Ordinal)) t.normal_(0, 0.5);
+        model.eval();
         OnnxExportOptions Options(bool embed) => new()
         {
             ImageSize = Size, IncludePreLogits = true, EmbedPreprocessing = embed,
             Labels = Enumerable.Range(0, 7).Select(i => $"imagenet {i}").ToArray(),
             Preprocessing = model.Config.Preprocessing with { InputSize = Size },
         };
-        plain = OnnxExporter.Export(model, Options(embed: false));
-        embedded = OnnxExporter.Export(model, Options(embed: true));
+        plain = TorchOnnxExporter.Export(model, Options(embed: false));
+        embedded = TorchOnnxExporter.Export(model, Options(embed: true));
     }
 
     [ClassCleanup]

@@ -1,8 +1,7 @@
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Tests.Fixtures;
 
@@ -34,10 +33,10 @@ internal static class PipelineFixture
         var backbone = Path.Combine(dir.Path, "backbone.onnx");
         if (!File.Exists(backbone))
         {
-            Torch.ManualSeed(5);
-            using var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 4 });
-            model.Eval();
-            OnnxExporter.Export(model, backbone, new OnnxExportOptions
+            TorchSharp.torch.manual_seed(5);
+            using var model = TorchModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 4 });
+            model.eval();
+            TorchOnnxExporter.Export(model, backbone, new OnnxExportOptions
             {
                 ImageSize = 32, Preprocessing = model.Config.Preprocessing with { InputSize = 32, CropPct = 1.0 },
             });

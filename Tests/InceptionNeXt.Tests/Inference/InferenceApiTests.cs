@@ -3,8 +3,8 @@ using InceptionNeXt.ML.Inference;
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
+using TorchSharp;
 
 namespace InceptionNeXt.Tests.Inference;
 
@@ -39,13 +39,14 @@ public sealed class InferenceApiTests
 
     private static (ImageClassifier Model, string Path) Export(bool embed, int classes = 3, string name = "model")
     {
-        Torch.ManualSeed(9);
-        var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = classes });
-        foreach (var (n, t) in model.NamedStateTensors())
-            if (n.EndsWith(".gamma", StringComparison.Ordinal)) Init.Normal(t, 0, 0.5);
-        model.Eval();
+        torch.manual_seed(9);
+        var model = TorchModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = classes });
+        using (torch.no_grad())
+            foreach (var (n, t) in model.state_dict())
+                if (n.EndsWith(".gamma", StringComparison.Ordinal)) t.normal_(0, 0.5);
+        model.eval();
         var path = dir.File($"{name}-{embed}-{classes}.onnx");
-        OnnxExporter.Export(model, path, new OnnxExportOptions
+        TorchOnnxExporter.Export(model, path, new OnnxExportOptions
         {
             ImageSize = 64, EmbedPreprocessing = embed, Labels = classes > 0 ? Labels[..classes] : null,
             Preprocessing = model.Config.Preprocessing with { InputSize = 64 },
@@ -56,7 +57,7 @@ public sealed class InferenceApiTests
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
-    public void ClassifierMatchesLibtorchOnTheSamePreprocessedImage(bool embedPreprocessing)
+    public void ClassifierMatchesTorchSharpOnTheSamePreprocessedImage(bool embedPreprocessing)
     {
         var (model, path) = Export(embedPreprocessing);
         using (model)
@@ -67,13 +68,13 @@ public sealed class InferenceApiTests
             var results = classifier.ClassifyMany(images.Select(ImageInput.FromFile), topK: 3).ToList();
             CollectionAssert.AreEqual(images, results.Select(r => r.Source).ToArray(), "results keep input order");
             var reference = new ImagePreprocessor(new PreprocessOptions { InputSize = 64 });
-            using var noGrad = Torch.NoGrad();
+            using var noGrad = torch.no_grad();
             for (var i = 0; i < images.Length; i++)
             {
-                using var x = Torch.FromArray(reference.Preprocess(images[i]), [1, 3, 64, 64]);
-                using var logits = model.Forward(x);
-                using var probs = Functional.Softmax(logits, 1);
-                var expected = probs.ToFloatArray();
+                using var x = torch.tensor(reference.Preprocess(images[i]), [1, 3, 64, 64]);
+                using var logits = model.forward(x);
+                using var probs = torch.nn.functional.softmax(logits, 1);
+                var expected = probs.data<float>().ToArray();
                 Assert.AreEqual(3, results[i].Predictions.Count);
                 foreach (var p in results[i].Predictions)
                 {
@@ -86,7 +87,7 @@ public sealed class InferenceApiTests
     }
 
     [TestMethod]
-    public void FeaturizerMatchesLibtorchPooledFeatures()
+    public void FeaturizerMatchesTorchSharpPooledFeatures()
     {
         var (model, path) = Export(embed: false);
         using (model)
@@ -94,11 +95,11 @@ public sealed class InferenceApiTests
         {
             Assert.AreEqual(320, featurizer.FeatureSize);
             var reference = new ImagePreprocessor(new PreprocessOptions { InputSize = 64 });
-            using var noGrad = Torch.NoGrad();
-            using var x = Torch.FromArray(reference.Preprocess(images[3]), [1, 3, 64, 64]);
-            using var expected = model.ForwardPooledFeatures(x);
+            using var noGrad = torch.no_grad();
+            using var x = torch.tensor(reference.Preprocess(images[3]), [1, 3, 64, 64]);
+            using var expected = model.forward_pooled_features(x);
             var actual = featurizer.Featurize(images[3]);
-            var e = expected.ToFloatArray();
+            var e = expected.data<float>().ToArray();
             Assert.AreEqual(e.Length, actual.Length);
             for (var i = 0; i < e.Length; i++) Assert.AreEqual(e[i], actual[i], 1e-4);
             var bytes = File.ReadAllBytes(images[3]);
@@ -166,8 +167,8 @@ public sealed class InferenceApiTests
         Assert.AreEqual(320, featurizer.Featurize(images[0]).Length);
         // A model whose input is not an RGB image.
         var gray = dir.File("gray.onnx");
-        using (var g = ModelRegistry.Create("inceptionnext_atto", c => c with { InChannels = 1, NumClasses = 2 }))
-            OnnxExporter.Export(g, gray, new OnnxExportOptions { ImageSize = 64, Preprocessing = g.Config.Preprocessing with { Mean = [0.5f], Std = [0.5f] } });
+        using (var g = TorchModelRegistry.Create("inceptionnext_atto", c => c with { InChannels = 1, NumClasses = 2 }))
+            TorchOnnxExporter.Export(g, gray, new OnnxExportOptions { ImageSize = 64, Preprocessing = g.Config.Preprocessing with { Mean = [0.5f], Std = [0.5f] } });
         var channels = Assert.ThrowsExactly<InvalidDataException>(() => new OnnxImageClassifier(gray));
         StringAssert.Contains(channels.Message, "1 channels");
     }

@@ -1,8 +1,8 @@
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.LibTorch;
-using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
+using TorchSharp;
 
 namespace InceptionNeXt.Tests.MLNet;
 
@@ -48,14 +48,15 @@ internal static class MLNetFixture
             """, dir.Path);
         var images = Enumerable.Range(0, 7).Select(i => dir.File($"img{i}.{(i % 2 == 1 ? "png" : "jpg")}")).ToArray();
 
-        Torch.ManualSeed(11);
-        using var model = ModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = Labels.Length });
+        torch.manual_seed(11);
+        using var model = TorchModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = Labels.Length });
         // Larger layer scales than the zero-ish defaults, so the classes differ from image to image.
-        foreach (var (n, t) in model.NamedStateTensors())
-            if (n.EndsWith(".gamma", StringComparison.Ordinal)) Init.Normal(t, 0, 0.5);
-        model.Eval();
+        using (torch.no_grad())
+            foreach (var (n, t) in model.state_dict())
+                if (n.EndsWith(".gamma", StringComparison.Ordinal)) t.normal_(0, 0.5);
+        model.eval();
         var path = dir.File("classifier.onnx");
-        OnnxExporter.Export(model, path, new OnnxExportOptions
+        TorchOnnxExporter.Export(model, path, new OnnxExportOptions
         {
             ImageSize = 64, Labels = Labels, Preprocessing = model.Config.Preprocessing with { InputSize = 64 },
         });
