@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Side-by-side training (or inference) throughput: this project's libtorch binding vs PyTorch-Python eager,
-# same machine, same libtorch, same threads, alternating runs. Prints one markdown row per model with the ratio.
+# Side-by-side training (or inference) throughput: this project's TorchSharp engine vs PyTorch-Python eager,
+# same machine, same threads, alternating runs. Prints one markdown row per model with the ratio.
 # Usage: scripts/bench-training.sh [--inference] [--batch-size 16] [--image-size 224] [--threads 2] [--rounds 2]
 #                                  [--same-malloc] [--stem-stride S] [--num-classes N] [--channels-last] [models...]
 # The Fashion-MNIST training configuration: --batch-size 128 --image-size 32 --stem-stride 2 --num-classes 10.
-# --same-malloc runs PyTorch with the glibc thresholds our shim sets for itself (see Native/src/allocator.cpp),
-# to separate the allocator policy from the binding.
+# --same-malloc runs PyTorch with the glibc thresholds the TorchSharp engine sets (Engine/MallocPolicy.cs),
+# to separate the allocator policy from the engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=--train; batch=16; size=224; threads=$(nproc); rounds=2; models=(); pyenv=(); extra=()

@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using InceptionNeXt.ML.Benchmarks;
 using InceptionNeXt.ML.Imaging;
-using InceptionNeXt.Training.Benchmarks;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.LibTorch;
 using InceptionNeXt.Training.TorchModels;
 
 namespace InceptionNeXt.Cli.Commands;
@@ -15,7 +13,7 @@ internal static class BenchmarkCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model name from `inceptionnext models`, or an .onnx file (onnx engine)", Required = true };
-        var engine = new Option<string>("--engine") { Description = "torch (TorchSharp, libtorch 2.10), onnx (ONNX Runtime), or binding (the old libtorch 1.13 binding, kept for side-by-side runs until it is deleted, issue 12)", DefaultValueFactory = _ => "torch" };
+        var engine = new Option<string>("--engine") { Description = "torch (TorchSharp, libtorch 2.10) or onnx (ONNX Runtime)", DefaultValueFactory = _ => "torch" };
         var images = new Option<DirectoryInfo?>("--images") { Description = "onnx engine: time decode + preprocess + inference over this folder's images" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--image-size") { Description = "Square input side", DefaultValueFactory = _ => 224 };
@@ -25,7 +23,7 @@ internal static class BenchmarkCommand
         var iters = new Option<int>("--iters") { Description = "Timed steps", DefaultValueFactory = _ => 10 };
         var classes = new Option<int>("--num-classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 1000 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
-        var channelsLast = new Option<bool?>("--channels-last") { Description = "Channels-last (NHWC-strided) activations (torch: default on; binding: default off)" };
+        var channelsLast = new Option<bool?>("--channels-last") { Description = "torch engine: channels-last (NHWC-strided) activations (default on)" };
         var jpeg = new Option<JpegBackend>("--jpeg-backend") { Description = "onnx engine with --images: JPEG decoder, Auto (TurboJPEG where installed, else SkiaSharp), Skia or TurboJpeg", DefaultValueFactory = _ => JpegBackend.Auto };
         var stem = new Option<int?>("--stem-stride") { Description = "torch engine: stem stride 4, 2 or 1 (small images)" };
         var command = new Command("benchmark", "Measure inference or training throughput.")
@@ -54,14 +52,6 @@ internal static class BenchmarkCommand
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), parse.GetValue(channelsLast) ?? true,
                     parse.GetValue(stem)), Console.WriteLine);
             }
-            else if (engineName == "binding")
-            {
-                // In its own process: libtorch 1.13 cannot share one with TorchSharp's 2.10.
-                result = TorchBenchmark.Run(new TorchBenchmarkOptions(
-                    parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(size), parse.GetValue(train), parse.GetValue(threads),
-                    parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes), Device.Parse(deviceText),
-                    parse.GetValue(channelsLast) ?? false, parse.GetValue(stem)), Console.WriteLine);
-            }
             else if (engineName == "onnx")
             {
                 if (parse.GetValue(train)) throw new ArgumentException("--train needs --engine torch.");
@@ -69,7 +59,7 @@ internal static class BenchmarkCommand
                     parse.GetValue(warmup), parse.GetValue(iters), parse.GetValue(classes),
                     GpuDevice.Parse(deviceText, "--device"), parse.GetValue(images), parse.GetValue(jpeg));
             }
-            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx, binding.");
+            else throw new ArgumentException($"--engine {engineName} is not available; supported engines: torch, onnx.");
             if (result.MedianImagesPerSecond is { } median)
                 Console.WriteLine($"median step: {median.ToString("F2", CultureInfo.InvariantCulture)} img/s");
             Console.WriteLine($"throughput: {result.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} img/s");

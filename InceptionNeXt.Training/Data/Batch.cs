@@ -1,5 +1,3 @@
-using InceptionNeXt.Training.LibTorch;
-
 namespace InceptionNeXt.Training.Data;
 
 /// <summary>
@@ -48,14 +46,6 @@ public sealed class Batch
 
     /// <summary>The dataset index of each sample.</summary>
     public int[] SampleIndices { get; }
-
-    /// <summary>Creates libtorch tensors: float32 images [Count, 3, S, S] and int64 labels [Count] (the caller disposes them).</summary>
-    /// <param name="device">Target device; null for the CPU.</param>
-    public (Tensor Images, Tensor Labels) ToTensors(Device? device = null)
-    {
-        long[] labels = Array.ConvertAll(Labels, l => (long)l);
-        return (Torch.FromArray(Images, [Count, 3, ImageSize, ImageSize], device), Torch.FromArray(labels, [Count], device));
-    }
 
     /// <summary>
     /// Creates TorchSharp tensors: float32 images [Count, 3, S, S] and int64 labels [Count], in the current dispose scope

@@ -16,7 +16,7 @@ namespace InceptionNeXt.Training.Data;
 /// refilled from later samples, which keeps batches deterministic); a batch whose samples all failed is not
 /// delivered. Any other exception (a bug in a transform) ends the epoch and is rethrown to the consumer.</item>
 /// <item>Memory: at most <see cref="DataLoaderOptions.Prefetch"/> batches are built or waiting at a time.</item>
-/// <item>Tensors: batches are plain arrays; <see cref="Batch.ToTensors"/> creates libtorch tensors on the consumer's thread.</item>
+/// <item>Tensors: batches are plain arrays; <see cref="Batch.ToTorchTensors"/> creates TorchSharp tensors on the consumer's thread.</item>
 /// </list>
 /// One epoch may be enumerated at a time. Leaving the enumeration early, cancelling its token, or disposing the
 /// loader stops the workers.

@@ -1,14 +1,16 @@
 namespace InceptionNeXt.Training.Models;
 
-/// <summary>The zoo: named variants of every family, created by name with optional overrides.</summary>
+/// <summary>
+/// The zoo: the configs of every family's named variants (<see cref="TorchModels.TorchModelRegistry"/> builds them).
+/// </summary>
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, ModelConfig> Configs =
-        InceptionNeXtModel.Variants().Concat(ConvNeXtModel.Variants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every registered variant name, in registration order.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        InceptionNeXtModel.Variants().Concat(ConvNeXtModel.Variants()).Select(c => c.Name).ToArray();
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Select(c => c.Name).ToArray();
 
     /// <summary>The config of a variant.</summary>
     /// <exception cref="ArgumentException">No such variant; the message lists the known ones.</exception>
@@ -17,15 +19,36 @@ public static class ModelRegistry
             ? config
             : throw new ArgumentException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.", nameof(name));
 
-    /// <summary>Creates a variant, optionally changing its config (class count, stem stride, drop path, ablation knobs).</summary>
-    public static ImageClassifier Create(string name, Func<ModelConfig, ModelConfig>? configure = null) =>
-        Create(configure is null ? GetConfig(name) : configure(GetConfig(name)));
-
-    /// <summary>Creates a model from a full config.</summary>
-    public static ImageClassifier Create(ModelConfig config) => config.Family switch
+    /// <summary>The InceptionNeXt variants (timm's <c>inception_next_*</c> plus the ablation knobs as options).</summary>
+    private static IEnumerable<ModelConfig> InceptionNeXtVariants()
     {
-        ModelFamily.InceptionNeXt => new InceptionNeXtModel(config),
-        ModelFamily.ConvNeXt => new ConvNeXtModel(config),
-        _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "unknown family"),
-    };
+        var baseConfig = new ModelConfig { Family = ModelFamily.InceptionNeXt, MlpRatios = [4, 4, 4, 3] };
+        yield return baseConfig with { Name = "inceptionnext_atto", Depths = [2, 2, 6, 2], Dims = [40, 80, 160, 320], BandKernelSize = 9, BranchRatio = 0.25 };
+        yield return baseConfig with { Name = "inceptionnext_tiny", Depths = [3, 3, 9, 3], Dims = [96, 192, 384, 768] };
+        yield return baseConfig with { Name = "inceptionnext_small", Depths = [3, 3, 27, 3], Dims = [96, 192, 384, 768] };
+        yield return baseConfig with { Name = "inceptionnext_base", Depths = [3, 3, 27, 3], Dims = [128, 256, 512, 1024] };
+        yield return baseConfig with
+        {
+            Name = "inceptionnext_base_384", Depths = [3, 3, 27, 3], Dims = [128, 256, 512, 1024],
+            Preprocessing = PreprocessingConfig.ImageNet with { InputSize = 384, CropPct = 1.0 },
+        };
+    }
+
+    /// <summary>The ConvNeXt variants: timm's convnext_atto..base and the InceptionNeXt paper's kernel / partial-channel ablations.</summary>
+    private static IEnumerable<ModelConfig> ConvNeXtVariants()
+    {
+        var b = new ModelConfig { Family = ModelFamily.ConvNeXt, MlpRatios = [4, 4, 4, 4] };
+        yield return b with { Name = "convnext_atto", Depths = [2, 2, 6, 2], Dims = [40, 80, 160, 320], ConvMlp = true };
+        yield return b with { Name = "convnext_femto", Depths = [2, 2, 6, 2], Dims = [48, 96, 192, 384], ConvMlp = true };
+        yield return b with { Name = "convnext_pico", Depths = [2, 2, 6, 2], Dims = [64, 128, 256, 512], ConvMlp = true };
+        yield return b with { Name = "convnext_nano", Depths = [2, 2, 8, 2], Dims = [80, 160, 320, 640], ConvMlp = true };
+        var tiny = b with { Name = "convnext_tiny", Depths = [3, 3, 9, 3], Dims = [96, 192, 384, 768] };
+        yield return tiny;
+        yield return b with { Name = "convnext_small", Depths = [3, 3, 27, 3], Dims = [96, 192, 384, 768] };
+        yield return b with { Name = "convnext_base", Depths = [3, 3, 27, 3], Dims = [128, 256, 512, 1024] };
+        yield return tiny with { Name = "convnext_tiny_k5", KernelSize = 5 };
+        yield return tiny with { Name = "convnext_tiny_k3", KernelSize = 3 };
+        foreach (var (suffix, ratio) in new[] { ("1_2", 0.5), ("3_8", 0.375), ("1_4", 0.25), ("1_8", 0.125), ("1_16", 0.0625) })
+            yield return tiny with { Name = $"convnext_tiny_k3_par{suffix}", KernelSize = 3, PartialRatio = ratio };
+    }
 }

@@ -1,5 +1,4 @@
 using InceptionNeXt.Training.Checkpoints;
-using InceptionNeXt.Training.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using InceptionNeXt.Training.Checkpoints;
 using InceptionNeXt.Training.Models;
-using InceptionNeXt.Training.Modules;
 
 namespace InceptionNeXt.Training.TorchModels;
 

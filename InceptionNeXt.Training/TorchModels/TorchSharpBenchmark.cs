@@ -21,8 +21,8 @@ public sealed record TorchSharpBenchmarkOptions(string Model, int BatchSize, int
     int Iterations = 10, int NumClasses = 1000, bool ChannelsLast = true, int? StemStride = null);
 
 /// <summary>
-/// Measures inference or training throughput of a zoo model on TorchSharp on the CPU: the same loop as the old binding's
-/// TorchBenchmark and tools/reference/bench_torch.py, so the three compare step for step.
+/// Measures inference or training throughput of a zoo model on TorchSharp on the CPU: the same loop as
+/// tools/reference/bench_torch.py (and the deleted libtorch binding's benchmark), so they compare step for step.
 /// </summary>
 public static class TorchSharpBenchmark
 {

@@ -105,7 +105,7 @@ public static class TorchTrainingCheckpoint
     /// anything is changed; model and EMA weights are each checked (strict) before they are copied.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a training checkpoint, or it does not match the given instances (the message says what differs).</exception>
-    /// <exception cref="InceptionNeXt.Training.Modules.StateDictMismatchException">Model or EMA weights do not fit the module.</exception>
+    /// <exception cref="StateDictMismatchException">Model or EMA weights do not fit the module.</exception>
     public static TrainingCheckpointInfo Load(string path, nn.Module model, optim.Optimizer optimizer, CosineLrSchedule? scheduler = null,
         TorchModelEma? ema = null, string? expectedModelConfigJson = null, bool restoreRng = true)
     {

@@ -1,4 +1,4 @@
-using InceptionNeXt.Training.Optim;
+using Optimizer = TorchSharp.torch.optim.Optimizer;
 
 namespace InceptionNeXt.Training.Training;
 
@@ -83,31 +83,11 @@ public sealed class CosineLrSchedule
         return MinLr + 0.5 * (BaseLr - MinLr) * (1 + Math.Cos(Math.PI * t / TInitial));
     }
 
-    /// <summary>Sets the optimizer's learning rate to the value at <paramref name="t"/> and records t; returns the rate.</summary>
-    public double Apply(Optimizer optimizer, long t)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        T = t;
-        return optimizer.LearningRate = LearningRateAt(t);
-    }
-
-    /// <summary>After an optimizer update (timm's <c>step_update(num_updates)</c>): applies t = <paramref name="numUpdates"/> unless <see cref="TInEpochs"/>.</summary>
-    public double StepUpdate(Optimizer optimizer, long numUpdates) =>
-        TInEpochs ? optimizer.LearningRate : Apply(optimizer, numUpdates);
-
-    /// <summary>At the end of an epoch (timm's <c>step(epoch + 1)</c>): applies t = <paramref name="nextEpoch"/> when <see cref="TInEpochs"/>.</summary>
-    public double StepEpoch(Optimizer optimizer, long nextEpoch) =>
-        TInEpochs ? Apply(optimizer, nextEpoch) : optimizer.LearningRate;
-
-    /// <summary>Starts (or resumes) at <paramref name="epoch"/> with <paramref name="updatesPerEpoch"/> updates per epoch, as timm's train.py does.</summary>
-    public double Start(Optimizer optimizer, long epoch, long updatesPerEpoch) =>
-        Apply(optimizer, TInEpochs ? epoch : epoch * updatesPerEpoch);
-
     /// <summary>
     /// Sets every parameter group of a TorchSharp optimizer to the learning rate at <paramref name="t"/> and records t;
     /// returns the rate.
     /// </summary>
-    public double Apply(TorchSharp.torch.optim.Optimizer optimizer, long t)
+    public double Apply(Optimizer optimizer, long t)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         T = t;
@@ -116,20 +96,20 @@ public sealed class CosineLrSchedule
         return lr;
     }
 
-    /// <summary>As <see cref="StepUpdate(Optimizer, long)"/>, for a TorchSharp optimizer.</summary>
-    public double StepUpdate(TorchSharp.torch.optim.Optimizer optimizer, long numUpdates) =>
+    /// <summary>After an optimizer update (timm's <c>step_update(num_updates)</c>): applies t = <paramref name="numUpdates"/> unless <see cref="TInEpochs"/>.</summary>
+    public double StepUpdate(Optimizer optimizer, long numUpdates) =>
         TInEpochs ? CurrentRate(optimizer) : Apply(optimizer, numUpdates);
 
-    /// <summary>As <see cref="StepEpoch(Optimizer, long)"/>, for a TorchSharp optimizer.</summary>
-    public double StepEpoch(TorchSharp.torch.optim.Optimizer optimizer, long nextEpoch) =>
+    /// <summary>At the end of an epoch (timm's <c>step(epoch + 1)</c>): applies t = <paramref name="nextEpoch"/> when <see cref="TInEpochs"/>.</summary>
+    public double StepEpoch(Optimizer optimizer, long nextEpoch) =>
         TInEpochs ? Apply(optimizer, nextEpoch) : CurrentRate(optimizer);
 
-    /// <summary>As <see cref="Start(Optimizer, long, long)"/>, for a TorchSharp optimizer.</summary>
-    public double Start(TorchSharp.torch.optim.Optimizer optimizer, long epoch, long updatesPerEpoch) =>
+    /// <summary>Starts (or resumes) at <paramref name="epoch"/> with <paramref name="updatesPerEpoch"/> updates per epoch, as timm's train.py does.</summary>
+    public double Start(Optimizer optimizer, long epoch, long updatesPerEpoch) =>
         Apply(optimizer, TInEpochs ? epoch : epoch * updatesPerEpoch);
 
     /// <summary>The learning rate of a TorchSharp optimizer's first parameter group (the schedule sets them all alike).</summary>
-    public static double CurrentRate(TorchSharp.torch.optim.Optimizer optimizer)
+    public static double CurrentRate(Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         return optimizer.ParamGroups.First().LearningRate;

@@ -1,5 +1,3 @@
-using InceptionNeXt.Training.LibTorch;
-
 namespace InceptionNeXt.Training.Training;
 
 /// <summary>Settings of <see cref="Mixup"/> (timm's <c>Mixup</c> arguments; defaults are the InceptionNeXt/ConvNeXt recipe).</summary>
@@ -24,13 +22,6 @@ public readonly record struct CutmixBox(int Y0, int Y1, int X0, int X1)
     public int Area => (Y1 - Y0) * (X1 - X0);
 }
 
-/// <summary>The result of <see cref="Mixup.Apply"/>: new tensors (the inputs are not modified) in the current dispose scope.</summary>
-/// <param name="Images">Mixed NCHW batch.</param>
-/// <param name="Targets">Soft targets, float32 [N, classes], rows summing to 1.</param>
-/// <param name="Lambda">Weight of the original sample (after CutMix area correction); 1 when the batch was not mixed.</param>
-/// <param name="Box">The CutMix box, or null for mixup or no mixing.</param>
-public sealed record MixupBatch(Tensor Images, Tensor Targets, double Lambda, CutmixBox? Box);
-
 /// <summary>
 /// timm's <c>Mixup</c> in <c>mode='batch'</c>: one lambda per batch, each sample i mixed with sample N-1-i (the batch
 /// flipped along dimension 0). With probability <see cref="MixupOptions.Prob"/> the batch is mixed; then CutMix is used
@@ -39,7 +30,8 @@ public sealed record MixupBatch(Tensor Images, Tensor Targets, double Lambda, Cu
 /// <c>int(H * sqrt(1 - lam))</c> x <c>int(W * sqrt(1 - lam))</c> centred on a uniform pixel and clipped to the image is
 /// copied from the flipped batch, and lambda becomes <c>1 - box_area / (H * W)</c>. Targets are timm's
 /// <c>mixup_target</c>: one-hot rows with off value <c>smoothing / classes</c> and on value <c>1 - smoothing + off</c>,
-/// mixed as <c>lam * y + (1 - lam) * flip(y)</c>. All randomness comes from the <see cref="Random"/> passed in, so a
+/// mixed as <c>lam * y + (1 - lam) * flip(y)</c>. This class draws the parameters; <see cref="TorchTraining.TorchMixup"/>
+/// applies them to TorchSharp tensors. All randomness comes from the <see cref="Random"/> passed in, so a
 /// pipeline seeded from (seed, epoch) repeats exactly.
 /// </summary>
 public sealed class Mixup
@@ -89,72 +81,6 @@ public sealed class Mixup
             Math.Clamp(cx - cutW / 2, 0, width), Math.Clamp(cx + cutW / 2, 0, width));
         var lam = Options.CorrectLambda ? 1.0 - box.Area / (double)(height * width) : lambda;
         return (box, lam);
-    }
-
-    /// <summary>Mixes an NCHW float batch and its int64 labels; the batch size must be even (as timm asserts).</summary>
-    /// <exception cref="ArgumentException">The shapes do not fit.</exception>
-    public MixupBatch Apply(Tensor images, Tensor labels, Random random)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(labels);
-        var shape = images.Shape;
-        if (shape.Length != 4) throw new ArgumentException($"Expected an NCHW batch, got [{string.Join(", ", shape)}].", nameof(images));
-        if (shape[0] % 2 != 0) throw new ArgumentException($"Mixup needs an even batch size, got {shape[0]}.", nameof(images));
-        if (labels.Dim != 1 || labels.Size(0) != shape[0])
-            throw new ArgumentException($"Expected {shape[0]} labels, got [{string.Join(", ", labels.Shape)}].", nameof(labels));
-
-        var (lam, cutmix) = SampleParameters(random);
-        Tensor mixed;
-        CutmixBox? box = null;
-        if (lam == 1.0)
-        {
-            mixed = images.Alias();
-        }
-        else if (cutmix)
-        {
-            var (b, corrected) = SampleBox(random, (int)shape[2], (int)shape[3], lam);
-            box = b;
-            lam = corrected;
-            var mask = new bool[shape[2] * shape[3]];
-            for (var y = b.Y0; y < b.Y1; y++)
-                for (var x = b.X0; x < b.X1; x++) mask[y * shape[3] + x] = true;
-            using var maskTensor = Torch.FromBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(mask.AsSpan()),
-                [1, 1, shape[2], shape[3]], ScalarType.Bool, images.Device);
-            using var flipped = images.Flip(0);
-            mixed = Torch.Where(maskTensor, flipped, images);
-        }
-        else
-        {
-            using var flipped = images.Flip(0);
-            using var a = images * lam;
-            using var bPart = flipped * (1.0 - lam);
-            mixed = a + bPart;
-        }
-        var targets = MixupTarget(labels, Options.NumClasses, lam, Options.LabelSmoothing);
-        return new MixupBatch(mixed, targets, lam, box);
-    }
-
-    /// <summary>timm's <c>mixup_target</c>: smoothed one-hot targets mixed with those of the flipped batch (float32, on the labels' device).</summary>
-    public static Tensor MixupTarget(Tensor labels, int numClasses, double lambda, double smoothing)
-    {
-        ArgumentNullException.ThrowIfNull(labels);
-        var off = smoothing / numClasses;
-        var on = 1.0 - smoothing + off;
-        using var y1 = SmoothOneHot(labels, numClasses, on, off);
-        using var flippedLabels = labels.Flip(0);
-        using var y2 = SmoothOneHot(flippedLabels, numClasses, on, off);
-        using var a = y1 * lambda;
-        using var b = y2 * (1.0 - lambda);
-        return a + b;
-    }
-
-    private static Tensor SmoothOneHot(Tensor labels, int numClasses, double on, double off)
-    {
-        using var hot = Functional.OneHot(labels, numClasses);
-        using var mask = hot.Eq(1.0);
-        using var onT = Torch.Full([1], on, ScalarType.Float32, labels.Device);
-        using var offT = Torch.Full([1], off, ScalarType.Float32, labels.Device);
-        return Torch.Where(mask, onT, offT);
     }
 
     /// <summary>A Beta(a, b) draw from two Gamma draws (Marsaglia and Tsang).</summary>

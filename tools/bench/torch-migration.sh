@@ -2,6 +2,8 @@
 # Old libtorch binding (benchmark --engine binding) vs TorchSharp (--engine torch), same model, batch, size, threads,
 # alternating in pairs (order swapped every round). Prints per-round img/s and median ratio TorchSharp / binding with range.
 # Usage: tools/bench/torch-migration.sh ROUNDS MODEL [--train]   (after `dotnet build Solution.sln -c Release`)
+# The binding is deleted (issue 12, stage 4): run this in a checkout of commit 8a82d9a, the last with --engine binding,
+# which recorded the BENCHMARKS.md rows.
 cd "$(dirname "$0")/../.."
 set -euo pipefail
 rounds=$1; model=$2; shift 2; extra=("$@")

@@ -57,6 +57,10 @@ public sealed class CliTests
         (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--threads", "100000", "--iters", "1");
         Assert.AreEqual(1, code);
         StringAssert.Contains(stderr, "--threads 100000 is out of range: use 1 to");
+        // The old libtorch 1.13 binding is gone (issue 12): its engine name is an ordinary unknown engine.
+        (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--engine", "binding", "--iters", "1");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "--engine binding is not available; supported engines: torch, onnx.");
 
         (code, _, stderr) = RunCli("benchmark", "--model", "inceptionnext_atto", "--device", "cuda", "--iters", "1");
         Assert.AreEqual(1, code);

@@ -1,7 +1,6 @@
 using InceptionNeXt.Tests.Checkpoints;
 using InceptionNeXt.Training.Checkpoints;
 using InceptionNeXt.Training.Models;
-using InceptionNeXt.Training.Modules;
 using InceptionNeXt.Training.TorchModels;
 using ImageClassifier = InceptionNeXt.Training.TorchModels.ImageClassifier;
 using PretrainedWeights = InceptionNeXt.Training.TorchModels.PretrainedWeights;
