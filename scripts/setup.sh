@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh Debian machine for the whole solution and its tests: system packages
-# for training (libtorch shim) and the reference checks, the OpenMP OpenBLAS, and a Release build.
-# Inference (InceptionNeXt.ML, Samples/QuickStart) needs none of this: ONNX Runtime and SkiaSharp come from NuGet.
+# for the reference checks, the OpenMP OpenBLAS for their PyTorch, and a Release build.
+# The library needs none of this: ONNX Runtime, SkiaSharp and TorchSharp (with its libtorch) come from NuGet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  cmake g++ libtorch-dev            # training engine (CMake finds TorchConfig.cmake)
-  libopenblas0-openmp               # BLAS for libtorch's Linear layers; shares the OpenMP pool
+  libopenblas0-openmp               # BLAS for python3-torch's (Debian libtorch's) Linear layers; shares the OpenMP pool
   python3-torch python3-numpy       # reference checks (parity tests, PyTorch benchmarks)
   python3-onnx python3-pil          # reference checks for export and preprocessing
   libturbojpeg0                     # optional JPEG accelerator; the tests check it decodes exactly as SkiaSharp
@@ -26,7 +25,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Debian's libtorch takes BLAS from the libblas.so.3 alternative; the reference BLAS is ~30x slower.
+# python3-torch (Debian's libtorch) takes BLAS from the libblas.so.3 alternative; the reference BLAS is ~30x slower,
+# which would skew the PyTorch side of the parity tests' run time and of the benchmarks. TorchSharp bundles its own.
 openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
 if [[ -e $openblas ]] && [[ $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3) != "$(readlink -f $openblas)" ]]; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
