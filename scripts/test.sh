@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# Set up, run the MSTest suites, and print the closing line `N passed, N failed[, N skipped]` computed from the TRX
-# results of both test projects. They run as separate processes on purpose: InceptionNeXt.TorchSharp.Tests loads
-# libtorch 2.10 (TorchSharp), InceptionNeXt.Tests the old libtorch 1.13 binding, and the two cannot share a process.
+# Set up, run the MSTest suite, and print the closing line `N passed, N failed[, N skipped]` computed from its TRX
+# results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 results=$(mktemp -d)
 status=0
-for project in Tests/InceptionNeXt.Tests Tests/InceptionNeXt.TorchSharp.Tests; do
-  name=$(basename "$project")
-  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=$?
-done
+dotnet test Tests/InceptionNeXt.Tests -c Release --no-build --logger "trx;LogFileName=InceptionNeXt.Tests.trx" \
+  --results-directory "$results" "$@" || status=$?
 shopt -s nullglob
 trx=("$results"/*.trx)
-if ((${#trx[@]} != 2)); then
-  echo "test run produced ${#trx[@]} of 2 result files (dotnet test exit code $status)"
+if ((${#trx[@]} != 1)); then
+  echo "test run produced ${#trx[@]} of 1 result files (dotnet test exit code $status)"
   exit 1
 fi
 summary=$(/usr/bin/python3 - "${trx[@]}" <<'PY'
