@@ -22,13 +22,14 @@ internal static class CachedImageRunner
         FeatureCache cache, IEnumerable<ImageInput> inputs)
     {
         var batchSize = model.Options.BatchSize;
+        var width = widths.Sum();
         var held = new List<Entry>();
         var misses = 0;
         foreach (var input in inputs)
         {
             var key = KeyOf(input);
             float[][]? rows = null;
-            if (key is not null && cache.TryGet(key, out var vector) && vector.Length == widths.Sum()) rows = Split(vector, widths);
+            if (key is not null && cache.TryGet(key, out var vector) && vector.Length == width) rows = Split(vector, widths);
             held.Add(new Entry(input, key, rows));
             if (rows is null) misses++;
             if (misses == batchSize || held.Count >= MaxHeldBatches * batchSize || (misses == 0 && held.Count >= batchSize))

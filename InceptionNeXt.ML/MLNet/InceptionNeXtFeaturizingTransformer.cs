@@ -20,6 +20,10 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
 {
     internal const string LoaderSignature = "InceptionNeXtFeaturizer";
 
+    // With a CacheDirectory: the cache, and the width of each model output, in order, that a cached vector holds end to end.
+    private readonly FeatureCache? cache;
+    private readonly int[] widths = [];
+
     private InceptionNeXtFeaturizingTransformer(IHost host, string outputColumnName, string inputColumnName, byte[] modelBytes, OnnxImageFeaturizer model,
         InceptionNeXtFeaturizerOptions options, string[] modelOutputs, ImageOutputColumn[] outputs)
         : base(host, inputColumnName, modelBytes, model, options, modelOutputs, outputs)
@@ -35,9 +39,6 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
             cache = new FeatureCache(directory, FeatureCache.ModelKey(modelBytes, description, string.Join(',', modelOutputs)));
         }
     }
-
-    private readonly FeatureCache? cache;
-    private readonly int[] widths = [];
 
     /// <summary>Images answered from <see cref="InceptionNeXtFeaturizerOptions.CacheDirectory"/>'s cache so far (0 without a cache).</summary>
     public long CacheHits => cache?.Hits ?? 0;
