@@ -92,15 +92,25 @@ public sealed class PackageTests
         using var dir = new TempDir();
         var root = LocalPackages.RepositoryRoot;
         var feed = Path.Combine(dir.Path, "feed");
-        var pack = Run("dotnet", "pack", Path.Combine(root, "InceptionNeXt.Cli", "InceptionNeXt.Cli.csproj"), "-c", "Release", "--no-build",
+        // RID-specific (libtorch is native): the pack builds the tool for this platform's RID.
+        var pack = Run("dotnet", "pack", Path.Combine(root, "InceptionNeXt.Cli", "InceptionNeXt.Cli.csproj"), "-c", "Release",
             "-o", feed, "--nologo");
         Assert.AreEqual(0, pack.ExitCode, pack.Stdout + pack.Stderr);
-        var package = Directory.GetFiles(feed, "InceptionNeXt.Cli.*.nupkg").Single();
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        var pointer = Path.Combine(feed, $"InceptionNeXt.Cli.{LocalPackages.LibraryVersion}.nupkg");
+        using (var zip = ZipFile.OpenRead(pointer))
+            CollectionAssert.Contains(zip.Entries.Select(e => e.FullName).ToList(), "tools/any/any/DotnetToolSettings.xml",
+                "the pointer package that resolves the RID-specific one");
+        var package = Path.Combine(feed, $"InceptionNeXt.Cli.{rid}.{LocalPackages.LibraryVersion}.nupkg");
+        Assert.IsTrue(File.Exists(package), $"no {Path.GetFileName(package)} in the feed: " + string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName)));
         using (var zip = ZipFile.OpenRead(package))
         {
             var names = zip.Entries.Select(e => e.FullName).ToList();
-            CollectionAssert.Contains(names, "tools/net10.0/any/DotnetToolSettings.xml");
-            CollectionAssert.Contains(names, $"tools/net10.0/any/packages/InceptionNeXt.ML.{LocalPackages.LibraryVersion}.nupkg");
+            var prefix = $"tools/net10.0/{rid}/";
+            CollectionAssert.Contains(names, prefix + "DotnetToolSettings.xml");
+            CollectionAssert.Contains(names, $"{prefix}packages/InceptionNeXt.ML.{LocalPackages.LibraryVersion}.nupkg");
+            Assert.IsTrue(names.Any(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.Contains("LibTorchSharp", StringComparison.Ordinal)),
+                "TorchSharp's native library in the tool");
             Assert.IsFalse(names.Any(n => n.Contains("/runtimes/ios/", StringComparison.Ordinal) || n.Contains("/runtimes/android/", StringComparison.Ordinal)),
                 "no mobile runtimes in a .NET tool");
         }
@@ -115,5 +125,11 @@ public sealed class PackageTests
             "predict", image, "--model", Path.Combine(root, "Models", "inceptionnext_atto_fashion_mnist.onnx"));
         Assert.AreEqual(0, predict.ExitCode, predict.Stdout + predict.Stderr);
         StringAssert.Contains(predict.Stdout, "Trouser");
+
+        // libtorch loads from the installed tool (the patched libLibTorchSharp.so where libstdc++ is older than GCC 13's).
+        var train = Run(Path.Combine(tools, OperatingSystem.IsWindows() ? "inceptionnext.exe" : "inceptionnext"),
+            "benchmark", "--model", "inceptionnext_atto", "--train", "--batch-size", "2", "--image-size", "64", "--warmup", "1", "--iters", "1");
+        Assert.AreEqual(0, train.ExitCode, train.Stdout + train.Stderr);
+        StringAssert.Contains(train.Stdout, "engine=TorchSharp");
     }
 }
