@@ -31,6 +31,9 @@ public readonly struct ImageInput
     /// <summary>Decoded pixels, or null.</summary>
     internal RgbImage? Pixels => image;
 
+    /// <summary>Why this input has no image (a row without one), or null.</summary>
+    internal InvalidImageException? Error => error;
+
     /// <summary>A JPEG or PNG file.</summary>
     public static ImageInput FromFile(string path) => new(path, path, default, null);
 

@@ -9,6 +9,9 @@ public sealed class InceptionNeXtScorerOptions : InceptionNeXtImageOptions
     /// <summary>The key column of the most likely class (default <c>PredictedLabel</c>, as ML.NET's multiclass trainers).</summary>
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
+    /// <summary>A copy (the ML.NET trainer in InceptionNeXt.Training fills in the image folder without touching the caller's options).</summary>
+    internal InceptionNeXtScorerOptions Clone() => (InceptionNeXtScorerOptions)MemberwiseClone();
+
     internal override void Validate()
     {
         base.Validate();

@@ -40,7 +40,8 @@ public sealed class InceptionNeXtScoringTransformer : InceptionNeXtImageTransfor
     internal static InceptionNeXtScoringTransformer Create(IHostEnvironment env, string inputColumnName, string modelPath, InceptionNeXtScorerOptions? options)
         => Create(env, inputColumnName, ReadModelFile(modelPath), modelPath, options ?? new InceptionNeXtScorerOptions());
 
-    private static InceptionNeXtScoringTransformer Create(IHostEnvironment env, string inputColumnName, byte[] modelBytes, string modelName, InceptionNeXtScorerOptions options)
+    /// <summary>A scorer over an ONNX classifier held in memory (what InceptionNeXt.Training's ML.NET trainer returns).</summary>
+    internal static InceptionNeXtScoringTransformer Create(IHostEnvironment env, string inputColumnName, byte[] modelBytes, string modelName, InceptionNeXtScorerOptions options)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentException.ThrowIfNullOrEmpty(inputColumnName);
@@ -65,6 +66,18 @@ public sealed class InceptionNeXtScoringTransformer : InceptionNeXtImageTransfor
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The shapes of the columns a scorer with <paramref name="options"/> adds, before its model (and so its class count) is
+    /// known, for an estimator's <c>GetOutputSchema</c>: a shape carries no vector length or key count, only kinds and annotations.
+    /// </summary>
+    internal static IEnumerable<SchemaShape.Column> OutputShapes(InceptionNeXtScorerOptions options)
+    {
+        string[] placeholder = ["class"];
+        yield return new VectorOutputColumn(options.ScoreColumnName, 0, placeholder.Length, placeholder, softmax: true, MarkAsMulticlassScore).Shape;
+        yield return new PredictedLabelColumn(options.PredictedLabelColumnName, 0, placeholder).Shape;
+        foreach (var error in ErrorColumn(options)) yield return error.Shape;
     }
 
     // The annotations ML.NET's multiclass scorers put on their score column, which its evaluators and tools look for.

@@ -25,6 +25,7 @@ public sealed class TorchTrainer
 {
     private TrainOptions o;
     private readonly Action<string> log;
+    private readonly OpenedDatasets? givenData;
 
     /// <summary>Creates a trainer; <paramref name="log"/> receives progress lines.</summary>
     /// <exception cref="ArgumentException">Batch size, accumulation steps or epochs out of range.</exception>
@@ -37,6 +38,22 @@ public sealed class TorchTrainer
         if (o.GradAccumSteps < 1) throw new ArgumentException("--grad-accum-steps must be at least 1.");
         if (o.TimeBudget is null && o.Epochs < 1) throw new ArgumentException("--epochs must be at least 1.");
     }
+
+    /// <summary>
+    /// Creates a trainer on datasets already open (<see cref="TrainOptions.Data"/> then only names them in logs and
+    /// reports), as the ML.NET trainer does with the rows of an IDataView.
+    /// </summary>
+    /// <exception cref="ArgumentException">Batch size, accumulation steps or epochs out of range, or the two sets' classes differ.</exception>
+    public TorchTrainer(TrainOptions options, OpenedDatasets data, Action<string>? log = null) : this(options, log)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!data.Train.Classes.SequenceEqual(data.Val.Classes, StringComparer.Ordinal))
+            throw new ArgumentException("The training and validation sets must have the same classes in the same order.", nameof(data));
+        givenData = data;
+    }
+
+    /// <summary>Called after each epoch's validation with that epoch's numbers (as log.csv gets them).</summary>
+    public Action<EpochRecord>? OnEpoch { get; init; }
 
     /// <summary>
     /// Called after every optimizer update (for a progress bar). When set, the periodic progress lines are not sent to
@@ -53,7 +70,8 @@ public sealed class TorchTrainer
         manual_seed(o.Seed);
         Directory.CreateDirectory(o.Output);
 
-        var data = DatasetFactory.Open(o.Data, o.ValidationFraction, o.Seed);
+        if (o.EarlyStoppingPatience is < 1) throw new ArgumentException($"--early-stopping must be at least 1 epoch, got {o.EarlyStoppingPatience}.");
+        var data = givenData ?? DatasetFactory.Open(o.Data, o.ValidationFraction, o.Seed);
         var classes = data.Train.Classes;
         var small = IsSmall(data.Train);
         o = o.Resolve(small);
@@ -129,6 +147,7 @@ public sealed class TorchTrainer
         EvaluationResult? lastEval = null;
         var stopped = false;
         var epoch = startEpoch;
+        var epochsSinceBest = 0;
         var budgetEnd = o.TimeBudget;
         var trainTimer = new Stopwatch();
         var calibration = new Stopwatch();
@@ -215,15 +234,23 @@ public sealed class TorchTrainer
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, images), CosineLrSchedule.CurrentRate(optimizer), images / Math.Max(1e-9, trainSeconds),
                 lastEval.Top1, lastEval.Top5, lastEval.Loss, emaTop1, loader.SkippedCount - skippedBefore, clock.Elapsed.TotalSeconds);
             history.Add(record);
+            OnEpoch?.Invoke(record);
             log(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch + 1}: train loss {record.TrainLoss:F4}, val top-1 {lastEval.Top1:F2}% top-5 {lastEval.Top5:F2}%{(emaTop1 is { } e ? $", EMA top-1 {e:F2}%" : "")}, {record.ImagesPerSecond:F0} img/s, skipped {record.Skipped}"));
             var improved = lastEval.Top1 > best;
             if (improved) best = lastEval.Top1;
+            epochsSinceBest = improved ? 0 : epochsSinceBest + 1;
             TorchTrainingCheckpoint.Save(last, model, optimizer, schedule ?? new CosineLrSchedule(lr, 1), ema,
                 new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small));
             if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
             HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
             if (budgetEnd is { } limit && (clock.Elapsed >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
+            if (o.EarlyStoppingPatience is { } patience && epochsSinceBest >= patience)
+            {
+                log(string.Create(CultureInfo.InvariantCulture, $"early stopping: validation top-1 has not improved on {best:F2}% for {patience} epoch(s)"));
+                epoch++;
+                break;
+            }
         }
 
         lastEval ??= TorchEvaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);

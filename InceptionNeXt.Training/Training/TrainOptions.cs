@@ -68,6 +68,11 @@ public sealed record TrainOptions
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
     /// <summary>libtorch intra-op threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Early stopping: end the run after this many epochs in a row without a better validation top-1 (null = off; best.pth
+    /// keeps the best epoch either way).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; init; }
     /// <summary>Validation fraction when the data has no separate validation set.</summary>
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>

@@ -12,7 +12,7 @@ namespace InceptionNeXt.Tests.MLNet;
 public sealed class SaveLoadTests
 {
     /// <summary>The lines InceptionNeXt.MLNetProbe prints: row, column, values (floats in round-trip form).</summary>
-    private static List<string> Describe(IDataView scored, int inputCount)
+    internal static List<string> Describe(IDataView scored, int inputCount)
     {
         var lines = new List<string>();
         using var cursor = scored.GetRowCursor(scored.Schema);
