@@ -3,9 +3,8 @@ using System.Globalization;
 using InceptionNeXt.ML.MLNet;
 using InceptionNeXt.ML.OnnxFormat;
 using InceptionNeXt.Training.Export;
-using InceptionNeXt.Training.Training;
+using InceptionNeXt.Training.MLNet;
 using InceptionNeXt.Training.TorchModels;
-using InceptionNeXt.Training.TorchTraining;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -114,7 +113,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
                 $"{name}: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s"));
         }
         var labelNames = LabelNames(candidates[0].Scored);
-        if (FineTune(ml, trainFeatures, validationFeatures, validationSet, labelNames, o.TrainTime - clock.Elapsed) is { } tuned) candidates.Add(tuned);
+        if (FineTune(ml, trainSet, validationSet, labelNames, trainCount, o.TrainTime - clock.Elapsed) is { } tuned) candidates.Add(tuned);
 
         var best = candidates.OrderByDescending(c => c.Metrics.MicroAccuracy).ThenBy(c => c.Metrics.LogLoss).First();
         log($"best: {best.Trainer}");
@@ -164,10 +163,11 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     private static readonly TimeSpan MinFineTuneTime = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// When --pretrained weights and at least a minute of the budget are left, fine-tunes the whole model on the same train/validation split (an ImageNet-layout folder of links to
-    /// the readable images), exports the best epoch with preprocessing embedded and scores it on the validation set.
+    /// When --pretrained weights and at least a minute of the budget are left, fine-tunes the whole model on the same
+    /// train/validation split with mlContext.MulticlassClassification.Trainers.InceptionNeXt (TorchSharp; best epoch
+    /// exported to ONNX with its preprocessing) and scores it on the validation set.
     /// </summary>
-    private Candidate? FineTune(MLContext ml, IDataView train, IDataView validation, IDataView validationSet, IReadOnlyList<string> labels, TimeSpan remaining)
+    private Candidate? FineTune(MLContext ml, IDataView trainSet, IDataView validationSet, IReadOnlyList<string> labels, int trainCount, TimeSpan remaining)
     {
         if (o.Pretrained is null)
         {
@@ -181,30 +181,29 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         }
         var timer = Stopwatch.StartNew();
         var root = Path.Combine(o.Output, "finetune");
-        var layout = Path.Combine(root, "data");
-        if (Directory.Exists(layout)) Directory.Delete(layout, recursive: true);
-        LinkImages(train, Path.Combine(layout, "train"));
-        LinkImages(validation, Path.Combine(layout, "val"));
         // Export and validation run after training: keep a share of the budget for them.
         var budget = TimeSpan.FromSeconds(Math.Max(20, remaining.TotalSeconds * 0.8 - 10));
-        log($"fine-tuning {o.Model ?? "inceptionnext_atto"} from {o.Pretrained} for {budget.TotalSeconds:F0} s");
-        var options = new TrainOptions
+        var architecture = o.Model ?? "inceptionnext_atto";
+        log($"fine-tuning {architecture} from {o.Pretrained} for {budget.TotalSeconds:F0} s");
+        // Keys ordered by value on both sets (one fitted mapping), so the trainer's classes are the labels in order.
+        var trainer = ml.MulticlassClassification.Trainers.InceptionNeXt(new InceptionNeXtTrainerOptions
         {
-            Data = layout, Model = o.Model ?? "inceptionnext_atto", Pretrained = o.Pretrained, Output = root, TimeBudget = budget,
-            BatchSize = Math.Clamp(Count(train) / 4, 2, 32), Seed = o.Seed,
-        };
+            Architecture = architecture, PretrainedWeights = o.Pretrained, TimeBudget = budget, ValidationSet = validationSet,
+            BatchSize = Math.Clamp(trainCount / 4, 2, 32), Seed = o.Seed, WorkingDirectory = root,
+            MetricsCallback = e => log(string.Create(CultureInfo.InvariantCulture,
+                $"  epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val top-1 {e.Top1:F2}%, {e.ImagesPerSecond:F0} img/s")),
+            ProgressCallback = _ => { },
+        });
+        InceptionNeXtScoringTransformer classify;
         try
         {
-            new TorchTrainer(options, line => { if (!line.StartsWith("epoch ", StringComparison.Ordinal) || line.Contains(':', StringComparison.Ordinal)) log("  " + line); }).Run();
+            classify = trainer.Fit(trainSet);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
         {
             log($"fine-tuning failed, keeping the heads: {e.Message}");
             return null;
         }
-        var onnx = Path.Combine(root, "model.onnx");
-        TorchOnnxExporter.ExportTrainingCheckpoint(Path.Combine(root, "best.pth"), onnx, new OnnxExportOptions { EmbedPreprocessing = true });
-        var classify = ml.Transforms.ScoreImagesWithInceptionNeXt("ImagePath", onnx).Fit(validationSet);
         var scored = classify.Transform(validationSet);
         if (!LabelNames(scored).SequenceEqual(labels))
         {
@@ -214,19 +213,8 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var metrics = ml.MulticlassClassification.Evaluate(scored);
         log(string.Create(CultureInfo.InvariantCulture,
             $"fine-tuned: validation accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}, {timer.Elapsed.TotalSeconds:F1} s (curves: {Path.Combine(root, "report.html")})"));
-        return new Candidate($"fine-tuned {options.Model}", metrics, timer.Elapsed, classify, scored, () => File.ReadAllBytes(onnx));
-    }
-
-    private static void LinkImages(IDataView data, string folder)
-    {
-        var paths = data.GetColumn<string>("ImagePath").ToArray();
-        var labels = data.GetColumn<string>("Label").ToArray();
-        for (var i = 0; i < paths.Length; i++)
-        {
-            var dir = Path.Combine(folder, labels[i]);
-            Directory.CreateDirectory(dir);
-            File.CreateSymbolicLink(Path.Combine(dir, $"{i:D6}_{Path.GetFileName(paths[i])}"), Path.GetFullPath(paths[i]));
-        }
+        var onnx = Path.Combine(root, "model.onnx");
+        return new Candidate($"fine-tuned {architecture}", metrics, timer.Elapsed, classify, scored, () => File.ReadAllBytes(onnx));
     }
 
     private (IDataView Train, IDataView Validation) LoadData(MLContext ml)
