@@ -26,20 +26,22 @@ done
 cli=(dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll benchmark --engine torch)
 last() { tail -n 1 | sed -E 's/throughput: ([0-9.]+) img\/s/\1/'; }
 pylabel="PyTorch eager img/s"; ((${#pyenv[@]})) && pylabel="PyTorch eager (same malloc thresholds) img/s"
-echo "| model | mode | batch | size | threads | $pylabel | InceptionNeXt.NET img/s | ratio |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| model | mode | batch | size | threads | $pylabel (median) | InceptionNeXt.NET img/s (median) | ratio: median of pairs (range) | pairs |"
+echo "|---|---|---|---|---|---|---|---|---|"
+median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 for m in "${models[@]}"; do
   iters=10; [[ $m == *tiny* || $m == *small* || $m == *base* ]] && iters=5
-  best_py=0; best_cs=0
+  pys=(); css=(); ratios=()
+  run_py() { env "${pyenv[@]}" /usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
+         --threads "$threads" --warmup 2 --iters "$iters" "${extra[@]}" | last; }
+  run_cs() { "${cli[@]}" --model "$m" --batch-size "$batch" --image-size "$size" $mode --threads "$threads" \
+         --warmup 2 --iters "$iters" "${extra[@]}" | last; }
   for ((r = 0; r < rounds; r++)); do
-    py=$(env "${pyenv[@]}" /usr/bin/python3 tools/reference/bench_torch.py --model "$m" --batch-size "$batch" --image-size "$size" $mode \
-         --threads "$threads" --warmup 2 --iters "$iters" "${extra[@]}" | last)
-    cs=$("${cli[@]}" --model "$m" --batch-size "$batch" --image-size "$size" $mode --threads "$threads" \
-         --warmup 2 --iters "$iters" "${extra[@]}" | last)
-    best_py=$(awk -v a="$best_py" -v b="$py" 'BEGIN{print (b>a)?b:a}')
-    best_cs=$(awk -v a="$best_cs" -v b="$cs" 'BEGIN{print (b>a)?b:a}')
+    # Pairs, the order alternating so neither side always runs on a warmer (or busier) machine.
+    if ((r % 2 == 0)); then py=$(run_py); cs=$(run_cs); else cs=$(run_cs); py=$(run_py); fi
+    pys+=("$py"); css+=("$cs"); ratios+=("$(awk -v a="$cs" -v b="$py" 'BEGIN{printf "%.3f", a/b}')")
   done
-  ratio=$(awk -v a="$best_cs" -v b="$best_py" 'BEGIN{printf "%.2f", a/b}')
   label=inference; [[ -n $mode ]] && label=train
-  echo "| $m | $label | $batch | $size | $threads | $best_py | $best_cs | ${ratio}x |"
+  lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -1); hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1)
+  echo "| $m | $label | $batch | $size | $threads | $(printf '%s\n' "${pys[@]}" | median) | $(printf '%s\n' "${css[@]}" | median) | **$(printf '%s\n' "${ratios[@]}" | median)x** ($lo-$hi) | $rounds |"
 done

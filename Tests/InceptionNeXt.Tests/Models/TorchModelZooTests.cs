@@ -257,10 +257,15 @@ public sealed class TorchModelZooTests
         var checkpoint = source.ToStateDict();
         manual_seed(2);
         using var target = TorchModelRegistry.Create("inceptionnext_atto", c => c with { NumClasses = 10 });
+        var before = target.ToStateDict();
+        CollectionAssert.AreNotEqual(checkpoint["stem.0.weight"].ToFloat32(), before["stem.0.weight"].ToFloat32());
         var e = Assert.ThrowsExactly<StateDictMismatchException>(() => target.LoadStateDict(checkpoint));
         Assert.HasCount(2, e.ShapeMismatches);
         StringAssert.Contains(e.Message, "checkpoint [7, 960], model [10, 960]");
         StringAssert.Contains(e.Message, "--num-classes");
+        // A strict load that fails changes nothing, not even the tensors that did match.
+        foreach (var name in new[] { "stem.0.weight", "stem.1.running_mean", "stages.3.blocks.1.mlp.fc2.weight", "head.fc1.weight" })
+            CollectionAssert.AreEqual(before[name].ToFloat32(), Values(target, name), name);
         var result = target.LoadStateDict(checkpoint, strict: false);
         Assert.HasCount(2, result.ShapeMismatches);
         CollectionAssert.AreEqual(checkpoint["stem.0.weight"].ToFloat32(), Values(target, "stem.0.weight"));
