@@ -42,18 +42,21 @@ public static class TorchSharpBenchmark
 
         void Step()
         {
-            using var scope = NewDisposeScope();
-            if (optimizer is null)
+            using (NewDisposeScope())
             {
-                using var noGrad = no_grad();
-                model.call(input);
+                if (optimizer is null)
+                {
+                    using var noGrad = no_grad();
+                    model.call(input);
+                }
+                else
+                {
+                    optimizer.zero_grad();
+                    nn.functional.cross_entropy(model.call(input), target).backward();
+                    optimizer.step();
+                }
             }
-            else
-            {
-                optimizer.zero_grad();
-                nn.functional.cross_entropy(model.call(input), target).backward();
-                optimizer.step();
-            }
+            if (optimizer is not null) TorchEngine.EndStep();
         }
 
         log?.Invoke($"model={options.Model} batch={options.BatchSize} size={options.ImageSize} mode={(options.Train ? "train" : "inference")} " +

@@ -205,6 +205,7 @@ public sealed class TorchTrainer
                 }
                 globalStep++;
                 ema?.Update();
+                TorchEngine.EndStep();
                 schedule?.StepUpdate(optimizer, globalStep);
                 var rate = CosineLrSchedule.CurrentRate(optimizer);
                 OnStep?.Invoke(new TrainingStep(epoch + 1, micro, microSteps, lossSum / Math.Max(1, images), rate,

@@ -2,13 +2,16 @@
 # Peak resident memory (max RSS from /usr/bin/time) of the old libtorch binding (--engine binding) and TorchSharp
 # (--engine torch) on the same run: atto and tiny, batch 16, 224 px, 2 threads, training and inference, the two engines
 # alternating as separate processes (order swapped every round). Prints one markdown row per model and mode.
-# Usage: tools/bench/torch-memory.sh ROUNDS CLI_DLL
-# The binding is deleted (issue 12): CLI_DLL is InceptionNeXt.Cli.dll built from commit 8a82d9a, the last with both
-# engines (git worktree add DIR 8a82d9a && dotnet build DIR/Solution.sln -c Release).
+# Usage: tools/bench/torch-memory.sh ROUNDS BINDING_CLI_DLL [TORCHSHARP_CLI_DLL]
+# The binding is deleted (issue 12): BINDING_CLI_DLL is InceptionNeXt.Cli.dll built from commit 8a82d9a, the last with
+# --engine binding (git worktree add DIR 8a82d9a && dotnet build DIR/Solution.sln -c Release); the TorchSharp one
+# defaults to this checkout's Release build.
 set -euo pipefail
-rounds=$1; cli=$2
+cd "$(dirname "$0")/../.."
+rounds=$1; bind=$2; torch=${3:-InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll}
 peak() { # engine model mode iters -> max RSS in MiB
   local out; out=$(mktemp)
+  local cli=$torch; [[ $1 == binding ]] && cli=$bind
   /usr/bin/time -f "%M" -o "$out" dotnet "$cli" benchmark --model "$2" --engine "$1" -b 16 --image-size 224 --threads 2 \
     --warmup 2 --iters "$4" $3 > /dev/null
   awk '{printf "%.0f", $1 / 1024}' "$out"; rm -f "$out"
