@@ -53,6 +53,12 @@ public sealed record ModelConfig
     [JsonPropertyName("partial_ratio")] public double PartialRatio { get; init; } = 1.0;
     /// <summary>ConvNeXt: MLP as 1x1 convs on NCHW with LayerNorm2d (atto..nano) instead of linear on NHWC.</summary>
     [JsonPropertyName("conv_mlp")] public bool ConvMlp { get; init; }
+    /// <summary>
+    /// Isotropic layout (ConvNeXt paper section 3.3, <c>convnext_isotropic.py</c>): a patchify stem with kernel and stride
+    /// <see cref="StemStride"/> (2-16), one stage of blocks at constant resolution, final LayerNorm and linear head
+    /// (<see cref="TorchModels.IsotropicModel"/>). The family picks the block's spatial mixer.
+    /// </summary>
+    [JsonPropertyName("isotropic")] public bool Isotropic { get; init; }
 
     /// <summary>Default evaluation preprocessing of the variant.</summary>
     [JsonIgnore] public PreprocessingConfig Preprocessing { get; init; } = PreprocessingConfig.ImageNet;
@@ -68,7 +74,15 @@ public sealed record ModelConfig
             throw new ArgumentException($"{Name}: depths and dims must be positive.");
         if (NumClasses < 0) throw new ArgumentException($"{Name}: num_classes must be >= 0 (0 = no classifier).");
         if (InChannels < 1) throw new ArgumentException($"{Name}: in_chans must be >= 1.");
-        if (StemStride is not (1 or 2 or 4)) throw new ArgumentException($"{Name}: stem_stride must be 4, 2 or 1, not {StemStride}.");
+        if (Isotropic)
+        {
+            if (Depths.Length != 1) throw new ArgumentException($"{Name}: an isotropic model has one stage, not {Depths.Length}.");
+            if (StemStride is not (2 or 4 or 8 or 16))
+                throw new ArgumentException($"{Name}: an isotropic model's patch size (stem_stride) must be 16, 8, 4 or 2, not {StemStride}.");
+            if (Family == ModelFamily.ConvNeXt && (PartialRatio < 1 || ConvMlp))
+                throw new ArgumentException($"{Name}: isotropic ConvNeXt has a full depthwise conv and a linear MLP (partial_ratio 1, conv_mlp false).");
+        }
+        else if (StemStride is not (1 or 2 or 4)) throw new ArgumentException($"{Name}: stem_stride must be 4, 2 or 1, not {StemStride}.");
         if (DropRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_rate must be in [0, 1).");
         if (DropPathRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_path_rate must be in [0, 1).");
         if (Family == ModelFamily.InceptionNeXt)
@@ -118,6 +132,7 @@ public sealed record ModelConfig
             keys["partial_ratio"] = PartialRatio;
             keys["conv_mlp"] = ConvMlp;
         }
+        if (Isotropic) keys["isotropic"] = true;
         return JsonSerializer.Serialize(keys);
     }
 

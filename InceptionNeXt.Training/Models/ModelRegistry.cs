@@ -6,11 +6,11 @@ namespace InceptionNeXt.Training.Models;
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, ModelConfig> Configs =
-        InceptionNeXtVariants().Concat(ConvNeXtVariants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every registered variant name, in registration order.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Select(c => c.Name).ToArray();
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).Select(c => c.Name).ToArray();
 
     /// <summary>The config of a variant.</summary>
     /// <exception cref="ArgumentException">No such variant; the message lists the known ones.</exception>
@@ -50,5 +50,19 @@ public static class ModelRegistry
         yield return tiny with { Name = "convnext_tiny_k3", KernelSize = 3 };
         foreach (var (suffix, ratio) in new[] { ("1_2", 0.5), ("3_8", 0.375), ("1_4", 0.25), ("1_8", 0.125), ("1_16", 0.0625) })
             yield return tiny with { Name = $"convnext_tiny_k3_par{suffix}", KernelSize = 3, PartialRatio = ratio };
+    }
+
+    /// <summary>
+    /// The InceptionNeXt paper's Table 3 isotropic models: ConvNeXt's isotropic design (16x16 patchify stem, 18 blocks at
+    /// 1/16 resolution, no layer scale as trained with <c>--layer_scale_init_value 0</c>), with the 7x7 depthwise conv
+    /// (ConvNeXt) or the Inception depthwise mixer (InceptionNeXt) as the block's spatial mixer.
+    /// </summary>
+    private static IEnumerable<ModelConfig> IsotropicVariants()
+    {
+        var iso = new ModelConfig { Isotropic = true, StemStride = 16, Depths = [18], MlpRatios = [4], LayerScaleInit = 0 };
+        yield return iso with { Name = "convnext_isotropic_small", Family = ModelFamily.ConvNeXt, Dims = [384] };
+        yield return iso with { Name = "convnext_isotropic_base", Family = ModelFamily.ConvNeXt, Dims = [768] };
+        yield return iso with { Name = "inceptionnext_isotropic_small", Family = ModelFamily.InceptionNeXt, Dims = [384] };
+        yield return iso with { Name = "inceptionnext_isotropic_base", Family = ModelFamily.InceptionNeXt, Dims = [768] };
     }
 }

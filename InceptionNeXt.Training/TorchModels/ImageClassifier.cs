@@ -13,7 +13,7 @@ namespace InceptionNeXt.Training.TorchModels;
 /// </summary>
 public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
 {
-    private Sequential? stem;
+    private nn.Module<Tensor, Tensor>? stem;
     private Sequential? stages;
 
     /// <summary>Creates the model for a validated config; starts the engine (<see cref="TorchEngine"/>) if needed.</summary>
@@ -49,10 +49,13 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool UseChannelsLast { get; set; }
 
-    /// <summary>The stem (patchify or 3x3 convolution, then a norm).</summary>
-    public Sequential Stem => stem ?? throw new InvalidOperationException("RegisterBackbone was not called.");
+    /// <summary>
+    /// The stem: a Sequential of a patchify or 3x3 convolution and a norm, or for <see cref="ModelConfig.Isotropic"/>
+    /// models the patchify convolution alone.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Stem => stem ?? throw new InvalidOperationException("RegisterBackbone was not called.");
 
-    /// <summary>The stages, in order (<see cref="Stage"/> modules).</summary>
+    /// <summary>The stages, in order (<see cref="Stage"/> modules), or an isotropic model's blocks.</summary>
     public Sequential Stages => stages ?? throw new InvalidOperationException("RegisterBackbone was not called.");
 
     /// <summary>
@@ -74,6 +77,18 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
         }
         register_module("stem", stem);
         register_module("stages", stages);
+    }
+
+    /// <summary>
+    /// Registers an isotropic backbone under the official ConvNeXt names: <c>stem</c> (the given convolution) and
+    /// <c>blocks</c> (one block per entry of the single stage, drop-path rates rising linearly from 0).
+    /// </summary>
+    protected void RegisterIsotropicBackbone(nn.Module<Tensor, Tensor> stemConv, Func<double, nn.Module<Tensor, Tensor>> block)
+    {
+        stem = stemConv;
+        stages = nn.Sequential(DropPathRates()[0].Select(block).ToList());
+        register_module("stem", stem);
+        register_module("blocks", stages);
     }
 
     /// <summary>Backbone: stem and stages, NCHW in, NCHW out.</summary>

@@ -12,7 +12,7 @@ public static class TorchModelRegistry
         Create(configure is null ? ModelRegistry.GetConfig(name) : configure(ModelRegistry.GetConfig(name)));
 
     /// <summary>Creates a model from a full config.</summary>
-    public static ImageClassifier Create(ModelConfig config) => config.Family switch
+    public static ImageClassifier Create(ModelConfig config) => config.Isotropic ? new IsotropicModel(config) : config.Family switch
     {
         ModelFamily.InceptionNeXt => new InceptionNeXtModel(config),
         ModelFamily.ConvNeXt => new ConvNeXtModel(config),

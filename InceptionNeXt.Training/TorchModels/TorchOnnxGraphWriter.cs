@@ -36,6 +36,11 @@ public sealed class TorchOnnxGraphWriter(OnnxGraph graph, MixerOnnxForm mixerFor
                 var preLogits = LayerNormLastDim(Floats(norm.Weight), Floats(norm.Bias), norm.Eps, pooled);
                 return (pooled, preLogits, Module(cnx.Head.Fc, preLogits));
             }
+            case IsotropicModel iso:
+            {
+                var preLogits = LayerNormLastDim(Floats(iso.Norm.weight!), Floats(iso.Norm.bias!), iso.Norm.eps, pooled);
+                return (pooled, preLogits, Module(iso.Head, preLogits));
+            }
             default:
                 throw new NotSupportedException($"no ONNX export for {model.GetType().Name}");
         }
@@ -48,6 +53,7 @@ public sealed class TorchOnnxGraphWriter(OnnxGraph graph, MixerOnnxForm mixerFor
         Stage stage => Module(stage.Blocks, Module(stage.Downsample, x)),
         MetaNeXtBlock block => MetaNeXt(block, x),
         ConvNeXtBlock block => ConvNeXt(block, x),
+        IsotropicBlock block => Isotropic(block, x),
         InceptionDWConv2d mixer => mixerForm == MixerOnnxForm.Split ? MixerSplit(mixer, x) : MixerFused(mixer, x),
         PartialConv2d partial => Partial(partial, x),
         ConvMlp mlp => Conv(mlp.Fc2, Gelu(Conv(mlp.Fc1, x))),
@@ -100,6 +106,18 @@ public sealed class TorchOnnxGraphWriter(OnnxGraph graph, MixerOnnxForm mixerFor
             ? Module(block.Mlp, Module(block.Norm, x))
             : Transpose(Module(block.Mlp, Module(block.Norm, Transpose(x, 0, 2, 3, 1))), 0, 3, 1, 2);
         return Residual(block.Gamma, y, input);
+    }
+
+    private string Isotropic(IsotropicBlock block, string input)
+    {
+        var x = Transpose(Module(block.DwConv, input), 0, 2, 3, 1);
+        var y = Linear(block.PwConv2, Gelu(Linear(block.PwConv1, Module(block.Norm, x))));
+        if (block.Gamma is { } gamma)
+        {
+            var g = Floats(gamma);
+            y = graph.AddNode("Mul", [y, graph.AddInitializer("gamma", g, g.Length)], "layer_scale");
+        }
+        return graph.AddNode("Add", [Transpose(y, 0, 3, 1, 2), input], "residual");
     }
 
     private string Residual(Tensor gamma, string y, string input)
