@@ -14,9 +14,9 @@ internal static class ModelsCommand
         var command = new Command("models", "List the model zoo with parameter counts and GMACs.") { size };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            Console.WriteLine($"{"model",-28} {"family",-14} {"params",14} {"GMACs",8} {"input",6}");
+            Console.WriteLine($"{"model",-30} {"family",-14} {"params",14} {"GMACs",8} {"input",6}");
             foreach (var row in Describe(parse.GetValue(size)))
-                Console.WriteLine($"{row.Name,-28} {row.Family,-14} {row.Parameters.ToString("N0", CultureInfo.InvariantCulture),14} " +
+                Console.WriteLine($"{row.Name,-30} {row.Family,-14} {row.Parameters.ToString("N0", CultureInfo.InvariantCulture),14} " +
                                   $"{row.GMacs.ToString("F2", CultureInfo.InvariantCulture),8} {row.InputSize,6}");
             return 0;
         }));

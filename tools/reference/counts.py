@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metanext_ref import VARIANTS, build_model, ConvNeXtBlock, MetaNeXtBlock  # noqa: E402
+from metanext_ref import VARIANTS, build_model, ConvNeXtBlock, IsotropicBlock, MetaNeXtBlock  # noqa: E402
 
 EXPECTED_PARAMS = {
     "inceptionnext_atto": 4_156_520,
@@ -26,12 +26,20 @@ EXPECTED_PARAMS = {
     "convnext_tiny": 28_589_128,
     "convnext_small": 50_223_688,
     "convnext_base": 88_591_464,
+    "convnext_isotropic_small": 22_308_712,
+    "convnext_isotropic_base": 87_083_752,
+    "inceptionnext_isotropic_small": 21_992_488,
+    "inceptionnext_isotropic_base": 86_451_304,
 }
 PAPER_GMACS = {
     "inceptionnext_atto": 0.51,
     "inceptionnext_tiny": 4.2,
     "inceptionnext_small": 8.4,
     "inceptionnext_base": 14.9,
+    "convnext_isotropic_small": 4.3,
+    "convnext_isotropic_base": 16.9,
+    "inceptionnext_isotropic_small": 4.2,
+    "inceptionnext_isotropic_base": 16.8,
 }
 _ELEMENTWISE = (nn.BatchNorm2d, nn.LayerNorm, nn.GELU)
 
@@ -48,14 +56,17 @@ def count_macs(model, image_size):
             macs[0] += out.numel() * m.in_features
         elif isinstance(m, _ELEMENTWISE):
             macs[1] += out.numel()
-        elif isinstance(m, (MetaNeXtBlock, ConvNeXtBlock)):
+        elif isinstance(m, (MetaNeXtBlock, ConvNeXtBlock, IsotropicBlock)):
             macs[1] += 2 * out.numel()
 
     def head_hook(m, inputs, out):
         macs[1] += inputs[0].numel()  # global average pool
 
     handles = [m.register_forward_hook(hook) for m in model.modules()]
-    handles.append(model.head.register_forward_hook(head_hook))
+    if model.cfg["isotropic"]:  # the isotropic head is a bare Linear after pooling and norm
+        handles.append(model.blocks.register_forward_hook(lambda m, i, out: head_hook(m, (out,), out)))
+    else:
+        handles.append(model.head.register_forward_hook(head_hook))
     with torch.no_grad():
         model(torch.zeros(1, model.cfg["in_chans"], image_size, image_size))
     for h in handles:
@@ -70,7 +81,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
 
-    print(f"{'variant':26s} {'params':>12s} {'GMACs conv+lin':>15s} {'GMACs +eltwise':>15s}  notes")
+    print(f"{"variant":30s} {'params':>12s} {'GMACs conv+lin':>15s} {'GMACs +eltwise':>15s}  notes")
     mismatches = 0
     for name, cfg in VARIANTS.items():
         model = build_model(cfg).eval()
@@ -87,7 +98,7 @@ def main():
         if name in PAPER_GMACS and size == 224:
             paper = PAPER_GMACS[name]
             notes.append(f"paper {paper} G ({100 * (core / 1e9 - paper) / paper:+.1f}%)")
-        print(f"{name:26s} {params:12,d} {core / 1e9:15.3f} {(core + elt) / 1e9:15.3f}  {'; '.join(notes)}")
+        print(f"{name:30s} {params:12,d} {core / 1e9:15.3f} {(core + elt) / 1e9:15.3f}  {'; '.join(notes)}")
     if mismatches:
         sys.exit(f"{mismatches} parameter count mismatch(es)")
 

@@ -19,6 +19,7 @@ _DEFAULTS = {
     "drop_rate": 0.0,
     "drop_path_rate": 0.0,
     "ls_init_value": 1e-6,
+    "isotropic": False,
 }
 # Family-specific keys, with defaults.
 _FAMILY_KEYS = {
@@ -41,6 +42,9 @@ _S = [3, 3, 27, 3]
 _ATTO = [2, 2, 6, 2]
 _D96 = [96, 192, 384, 768]
 _D128 = [128, 256, 512, 1024]
+
+
+_ISO = {"isotropic": True, "stem_stride": 16, "ls_init_value": 0.0}
 
 
 def _inx(depths, dims, **kw):
@@ -71,6 +75,11 @@ VARIANTS = {
     "convnext_tiny_k3_par1_4": _cnx(_T, _D96, kernel_size=3, partial_ratio=0.25),
     "convnext_tiny_k3_par1_8": _cnx(_T, _D96, kernel_size=3, partial_ratio=0.125),
     "convnext_tiny_k3_par1_16": _cnx(_T, _D96, kernel_size=3, partial_ratio=0.0625),
+    # InceptionNeXt paper Table 3: ConvNeXt's isotropic design (16x16 patchify, 18 blocks, no layer scale).
+    "convnext_isotropic_small": _cnx([18], [384], mlp_ratios=[4], **_ISO),
+    "convnext_isotropic_base": _cnx([18], [768], mlp_ratios=[4], **_ISO),
+    "inceptionnext_isotropic_small": _inx([18], [384], mlp_ratios=[4], **_ISO),
+    "inceptionnext_isotropic_base": _inx([18], [768], mlp_ratios=[4], **_ISO),
 }
 
 
@@ -97,7 +106,14 @@ def resolve_config(cfg):
     n = len(full["depths"] or [])
     if n == 0 or len(full["dims"] or []) != n or len(full["mlp_ratios"]) != n:
         raise ValueError("config needs non-empty 'depths', 'dims' and 'mlp_ratios' of equal length")
-    if full["stem_stride"] not in (1, 2, 4):
+    if full["isotropic"]:
+        if n != 1:
+            raise ValueError(f"an isotropic model has one stage, got {n}")
+        if full["stem_stride"] not in (2, 4, 8, 16):
+            raise ValueError(f"isotropic patch size (stem_stride) must be 16, 8, 4 or 2, got {full['stem_stride']}")
+        if family == "convnext" and (full["partial_ratio"] < 1.0 or full["conv_mlp"]):
+            raise ValueError("isotropic ConvNeXt needs partial_ratio 1 and conv_mlp false")
+    elif full["stem_stride"] not in (1, 2, 4):
         raise ValueError(f"stem_stride must be 4, 2 or 1, got {full['stem_stride']}")
     return full
 
@@ -349,6 +365,66 @@ class MetaNeXtRef(nn.Module):
         return self.forward_head(self.forward_features(x))
 
 
+# --------------------------------------------------------------------------- isotropic
+
+class IsotropicBlock(nn.Module):
+    """ConvNeXt-iso block (official ConvNeXt names): dwconv -> NHWC LayerNorm -> pwconv1 -> GELU -> pwconv2
+    -> optional gamma (none when ls_init_value is 0) -> drop path -> residual. InceptionNeXt puts its
+    Inception depthwise mixer in place of the k x k depthwise conv, under the same name."""
+
+    def __init__(self, dim, mlp_ratio, drop_path, ls_init_value, cfg):
+        super().__init__()
+        if cfg["family"] == "inceptionnext":
+            self.dwconv = InceptionDWConv2d(
+                dim, cfg["square_kernel_size"], cfg["band_kernel_size"], cfg["branch_ratio"])
+        else:
+            k = cfg["kernel_size"]
+            self.dwconv = nn.Conv2d(dim, dim, k, padding=k // 2, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, int(mlp_ratio * dim))
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(int(mlp_ratio * dim), dim)
+        self.gamma = nn.Parameter(ls_init_value * torch.ones(dim)) if ls_init_value > 0 else None
+        self.drop_path = _drop_path(drop_path)
+
+    def forward(self, x):
+        shortcut = x
+        x = self.pwconv2(self.act(self.pwconv1(self.norm(self.dwconv(x).permute(0, 2, 3, 1)))))
+        if self.gamma is not None:
+            x = self.gamma * x
+        return shortcut + self.drop_path(x.permute(0, 3, 1, 2))
+
+
+class IsotropicRef(nn.Module):
+    """ConvNeXt's isotropic model (convnext_isotropic.py): stem (patchify conv, no norm) -> blocks
+    -> global average pool -> norm (LayerNorm) -> head (Linear)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg = resolve_config(cfg)
+        dim, depth, p = cfg["dims"][0], cfg["depths"][0], cfg["stem_stride"]
+        self.stem = nn.Conv2d(cfg["in_chans"], dim, p, stride=p)
+        rates = _drop_path_rates(cfg["drop_path_rate"], [depth])[0]
+        self.blocks = nn.Sequential(*[IsotropicBlock(dim, cfg["mlp_ratios"][0], rates[i], cfg["ls_init_value"], cfg)
+                                      for i in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head_drop = nn.Dropout(cfg["drop_rate"])
+        self.head = nn.Linear(dim, cfg["num_classes"])
+        self.num_features = dim
+        self.apply(_init_weights)
+
+    def forward_features(self, x):
+        return self.blocks(self.stem(x))
+
+    def forward_head(self, x, pre_logits=False):
+        x = self.head_drop(self.norm(x.mean((2, 3))))
+        return x if pre_logits else self.head(x)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
 def build_model(cfg):
     """Build a reference model from a JSON-style config dict (or {"variant": NAME, ...})."""
-    return MetaNeXtRef(cfg)
+    full = resolve_config(cfg)
+    return IsotropicRef(full) if full["isotropic"] else MetaNeXtRef(full)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using InceptionNeXt.Tests.Infrastructure;
+using InceptionNeXt.Training.Models;
 
 namespace InceptionNeXt.Tests.Cli;
 
@@ -15,7 +16,7 @@ public sealed class CliTests
         var (code, stdout, stderr) = RunCli("models");
         Assert.AreEqual(0, code, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.AreEqual(20, lines.Length, stdout); // header + 19 variants
+        Assert.AreEqual(ModelRegistry.Names.Count + 1, lines.Length, stdout); // header + one line per variant
         StringAssert.Contains(lines.Single(l => l.StartsWith("inceptionnext_tiny ", StringComparison.Ordinal)), "28,055,680");
         StringAssert.Contains(lines.Single(l => l.StartsWith("convnext_base ", StringComparison.Ordinal)), "88,591,464");
         StringAssert.Contains(lines.Single(l => l.StartsWith("inceptionnext_atto ", StringComparison.Ordinal)), "0.50");

@@ -102,7 +102,7 @@ public sealed class TorchPyTorchParityTests
         Assert.AreEqual(config.Family == ModelFamily.InceptionNeXt, checkedStats > 0, "InceptionNeXt has BatchNorm, ConvNeXt none");
     }
 
-    private static Dictionary<string, TensorData> RunReference(TempDir dir, ImageClassifier model, Tensor x, Tensor? target,
+    internal static Dictionary<string, TensorData> RunReference(TempDir dir, ImageClassifier model, Tensor x, Tensor? target,
         string mode, string[] gradParams)
     {
         File.WriteAllText(dir.File("config.json"), model.Config.ToJson());
@@ -124,7 +124,7 @@ public sealed class TorchPyTorchParityTests
         return tree.Where(kv => kv.Value is TensorData).ToDictionary(kv => kv.Key, kv => (TensorData)kv.Value!);
     }
 
-    private static void AssertClose(TensorData expected, Tensor actual, string what)
+    internal static void AssertClose(TensorData expected, Tensor actual, string what)
     {
         CollectionAssert.AreEqual(expected.Shape, actual.shape, $"{what}: shape");
         var e = expected.ToFloat32();

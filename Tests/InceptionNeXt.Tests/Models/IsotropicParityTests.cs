@@ -1,0 +1,90 @@
+using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Training.Checkpoints;
+using InceptionNeXt.Training.Models;
+using InceptionNeXt.Training.TorchModels;
+using TorchSharp;
+using static InceptionNeXt.Tests.Models.ZooTestHelpers;
+using static TorchSharp.torch;
+
+namespace InceptionNeXt.Tests.Models;
+
+/// <summary>
+/// The isotropic models against tools/reference/metanext_ref.py's <c>IsotropicRef</c> (itself checked against
+/// facebookresearch/ConvNeXt's convnext_isotropic.py: same keys in the same order, identical logits) on Debian's
+/// python3-torch 1.13: the same random state dict loaded strictly on both sides, eval logits and features of the real
+/// variants, and in training mode logits, loss and gradients of a small config with layer scale.
+/// </summary>
+[TestClass]
+public sealed class IsotropicParityTests
+{
+    private const double Tolerance = 1e-4;
+
+    [TestMethod]
+    [DataRow("convnext_isotropic_small")]
+    [DataRow("inceptionnext_isotropic_small")]
+    public void IsotropicEvalLogitsMatchPyTorch(string name)
+    {
+        using var dir = new TempDir();
+        set_num_threads(1);
+        manual_seed(7);
+        using var model = TorchModelRegistry.Create(name);
+        RandomiseNormStatistics(model, normWeights: true);
+        using var x = randn(2, 3, 64, 64);
+        var reference = TorchPyTorchParityTests.RunReference(dir, model, x, null, "eval", []);
+
+        model.eval();
+        using var noGrad = no_grad();
+        using var features = model.forward_features(x);
+        using var logits = model.forward_head(features);
+        var f = AssertClose(reference["features"], features, $"{name} features");
+        var l = AssertClose(reference["logits"], logits, $"{name} logits");
+        Console.WriteLine($"{name}: max |TorchSharp - PyTorch| features {f:E2}, logits {l:E2}");
+    }
+
+    [TestMethod]
+    [DataRow(ModelFamily.ConvNeXt)]
+    [DataRow(ModelFamily.InceptionNeXt)]
+    public void IsotropicTrainLogitsAndGradientsMatchPyTorch(ModelFamily family)
+    {
+        using var dir = new TempDir();
+        set_num_threads(1);
+        manual_seed(11);
+        var config = new ModelConfig
+        {
+            Name = "iso_custom", Family = family, Isotropic = true, Depths = [3], Dims = [64], MlpRatios = [3], StemStride = 8,
+            NumClasses = 6, LayerScaleInit = 1e-6, BandKernelSize = 7,
+        };
+        using var model = TorchModelRegistry.Create(config);
+        RandomiseNormStatistics(model, normWeights: true);
+        using var x = randn(4, 3, 48, 48);
+        using var target = randint(6, [4]);
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        var picked = new[] { "stem.weight", "head.weight", "norm.weight", "blocks.1.gamma", "blocks.2.pwconv1.weight" }
+            .Concat(names.Where(n => n.StartsWith("blocks.0.dwconv.", StringComparison.Ordinal)).Take(2)).ToArray();
+        var reference = TorchPyTorchParityTests.RunReference(dir, model, x, target, "train", picked);
+
+        model.train();
+        using var scope = NewDisposeScope();
+        var logits = model.call(x);
+        var loss = nn.functional.cross_entropy(logits, target);
+        loss.backward();
+        var worst = AssertClose(reference["logits"], logits, "train logits");
+        worst = Math.Max(worst, AssertClose(reference["loss"], loss, "loss"));
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var name in picked)
+            worst = Math.Max(worst, AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}"));
+        Console.WriteLine($"{family} isotropic train step: max |TorchSharp - PyTorch| {worst:E2}");
+    }
+
+    private static double AssertClose(TensorData expected, Tensor actual, string what)
+    {
+        CollectionAssert.AreEqual(expected.Shape, actual.shape, $"{what}: shape");
+        var e = expected.ToFloat32();
+        var a = ToArray(actual);
+        var worst = 0.0;
+        for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
+        Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
+        Assert.IsTrue(e.Any(v => v != 0), $"{what}: the reference is not all zeros");
+        return worst;
+    }
+}
