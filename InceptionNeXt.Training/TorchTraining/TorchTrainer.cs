@@ -283,9 +283,13 @@ public sealed class TorchTrainer
     {
         if (o.FreezeStages is < 0 or > 4) throw new ArgumentException($"--freeze-stages must be 0 to 4, got {o.FreezeStages}.");
         if (o.FreezeStages == 0) return;
+        // Isotropic models have one stage, their blocks: --freeze-stages 1 freezes everything up to the head.
+        if (o.FreezeStages > model.Config.Depths.Length)
+            throw new ArgumentException($"--freeze-stages {o.FreezeStages}: {model.Config.Name} has {model.Config.Depths.Length} stage(s).");
+        string StagePrefix(int i) => model.Config.Isotropic ? "blocks." : $"stages.{i}.";
         var frozen = 0L;
         foreach (var (name, p) in model.named_parameters())
-            if (name.StartsWith("stem.", StringComparison.Ordinal) || Enumerable.Range(0, o.FreezeStages).Any(i => name.StartsWith($"stages.{i}.", StringComparison.Ordinal)))
+            if (name.StartsWith("stem.", StringComparison.Ordinal) || Enumerable.Range(0, o.FreezeStages).Any(i => name.StartsWith(StagePrefix(i), StringComparison.Ordinal)))
             {
                 p.requires_grad = false;
                 frozen += p.numel();

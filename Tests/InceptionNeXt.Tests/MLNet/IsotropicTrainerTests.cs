@@ -10,7 +10,8 @@ namespace InceptionNeXt.Tests.MLNet;
 
 /// <summary>
 /// The ML.NET trainer with the isotropic architecture names: a one-epoch fit of inceptionnext_isotropic_small runs
-/// TorchSharp training, writes a checkpoint whose config says isotropic, exports ONNX and scores through ML.NET.
+/// TorchSharp training (its one stage frozen by FreezeStages 1), writes a checkpoint whose config says isotropic, exports
+/// ONNX and scores through ML.NET.
 /// </summary>
 [TestClass]
 public sealed class IsotropicTrainerTests
@@ -40,8 +41,10 @@ public sealed class IsotropicTrainerTests
         var options = new InceptionNeXtTrainerOptions
         {
             Architecture = "inceptionnext_isotropic_small", Epochs = 1, BatchSize = 4, ImageSize = 16, Threads = 2, Workers = 1,
-            ValidationFraction = 0.25, WorkingDirectory = work,
+            ValidationFraction = 0.25, WorkingDirectory = work, FreezeStages = 1,
         };
+        var lines = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(InceptionNeXtTrainer), StringComparison.Ordinal)) lines.Add(e.Message); };
         var images = ml.Data.LoadFromImageFolder(data);
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.InceptionNeXt(options)).Fit(images);
 
@@ -50,6 +53,10 @@ public sealed class IsotropicTrainerTests
         Assert.IsTrue(config.Isotropic, info.ModelConfigJson);
         CollectionAssert.AreEqual(new[] { 384 }, config.Dims);
         Assert.IsTrue(File.Exists(Path.Combine(work, "model.onnx")));
+        // One stage: freezing it freezes the stem (2x2 patches on small images: 4,992) and all 18 blocks (21,311,424),
+        // leaving only the final norm and the 2-class head trainable.
+        var frozen = lines.Single(l => l.Contains("frozen: stem and stages 0-0", StringComparison.Ordinal));
+        StringAssert.Contains(frozen.Replace(",", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal), "21316416", frozen);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(images));
         Assert.AreEqual(2, metrics.ConfusionMatrix.NumberOfClasses);
     }
