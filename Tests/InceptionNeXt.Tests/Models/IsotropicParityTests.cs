@@ -1,4 +1,5 @@
 using InceptionNeXt.Tests.Checkpoints;
+using InceptionNeXt.Tests.Infrastructure;
 using InceptionNeXt.Training.Checkpoints;
 using InceptionNeXt.Training.Models;
 using InceptionNeXt.Training.TorchModels;
@@ -74,6 +75,39 @@ public sealed class IsotropicParityTests
         foreach (var name in picked)
             worst = Math.Max(worst, AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}"));
         Console.WriteLine($"{family} isotropic train step: max |TorchSharp - PyTorch| {worst:E2}");
+    }
+
+    [TestMethod]
+    public void IsotropicCheckpointSavedInTheOfficialLayoutLoadsThroughPretrainedWeights()
+    {
+        // A checkpoint as facebookresearch/ConvNeXt's main.py saves it ({"model": state_dict, ...}), written by the
+        // reference model, loads strictly by name, the class count taken from it, and gives PyTorch's logits.
+        using var dir = new TempDir();
+        PythonRunner.RequireTorch();
+        PythonRunner.Run("""
+            import sys, torch
+            sys.path.insert(0, sys.argv[1])
+            from metanext_ref import build_model
+            torch.manual_seed(5)
+            model = build_model({"variant": "inceptionnext_isotropic_small", "num_classes": 10}).eval()
+            with torch.no_grad():
+                for k, v in model.state_dict().items():
+                    if k.endswith("norm.weight"): v.uniform_(0.5, 1.5)
+                    elif k.endswith("norm.bias") or k.endswith(".bias"): v.normal_(0, 0.1)
+                x = torch.randn(2, 3, 96, 96)
+                torch.save({"model": model.state_dict(), "epoch": 299}, sys.argv[2] + "/checkpoint.pth")
+                torch.save({"x": x, "logits": model(x)}, sys.argv[2] + "/out.pth")
+            """, Path.GetDirectoryName(ReferenceScripts.PathOf("metanext_ref.py"))!, dir.Path);
+        var tree = (Dictionary<string, object?>)PthReader.Load(dir.File("out.pth"))!;
+        set_num_threads(1);
+        using var model = PretrainedWeights.Create("inceptionnext_isotropic_small", dir.File("checkpoint.pth"));
+        Assert.AreEqual(10, model.Config.NumClasses);
+        using var x = ((TensorData)tree["x"]!).ToTorchSharp();
+        model.eval();
+        using var noGrad = no_grad();
+        using var logits = model.call(x);
+        var worst = AssertClose((TensorData)tree["logits"]!, logits, "logits");
+        Console.WriteLine($"official-layout checkpoint: max |TorchSharp - PyTorch| logits {worst:E2}");
     }
 
     private static double AssertClose(TensorData expected, Tensor actual, string what)
