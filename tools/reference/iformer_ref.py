@@ -298,9 +298,44 @@ def count_macs(model, image_size):
     return macs[0]
 
 
-if __name__ == "__main__":
+def main():
+    import argparse
+    import json
+    p = argparse.ArgumentParser(description="iFormer reference: counts, or a fresh model's state dict and logits")
+    p.add_argument("--config", help="JSON config (see resolve_config); with --save-state")
+    p.add_argument("--save-state", help="write a freshly initialised model's state_dict() here (official key names)")
+    p.add_argument("--input", help="float32 NCHW tensor (or dict {'x': tensor}): also write its eval logits")
+    p.add_argument("--output", help="where the eval logits go (dict {'logits': tensor})")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    if args.save_state:
+        torch.manual_seed(args.seed)
+        with open(args.config) as f:
+            model = build_model(json.load(f))
+        with torch.no_grad():  # non-trivial norm statistics and layer scales, so that every tensor matters
+            for name, t in model.state_dict().items():
+                if name.endswith("running_mean"):
+                    t.normal_(0, 0.1)
+                elif name.endswith("running_var"):
+                    t.uniform_(0.5, 1.5)
+                elif "layer_scale" in name:
+                    t.normal_(0, 0.3)
+                elif name.endswith(("norm.weight", "norm1.weight", "norm2.weight")):
+                    t.uniform_(0.5, 1.5)
+        model.eval()
+        torch.save(model.state_dict(), args.save_state)
+        if args.input:
+            x = torch.load(args.input)
+            x = x["x"] if isinstance(x, dict) else x
+            with torch.no_grad():
+                torch.save({"logits": model(x.float()).contiguous()}, args.output)
+        return
     for name, cfg in VARIANTS.items():
         model = build_model(cfg).eval()
         size = 384 if name.endswith("_384") else 224
         params = sum(p.numel() for p in model.parameters())
         print(f"{name:20s} {params:12,d} {count_macs(model, size) / 1e9:8.3f} GMACs @{size}")
+
+
+if __name__ == "__main__":
+    main()
