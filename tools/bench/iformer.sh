@@ -5,16 +5,16 @@
 # Usage: tools/bench/iformer.sh [ROUNDS]   (after `dotnet build Solution.sln -c Release`)
 cd "$(dirname "$0")/../.."
 set -euo pipefail
-rounds=${1:-3}
+rounds=${1:-5}
 cli="dotnet InceptionNeXt.Cli/bin/Release/net10.0/InceptionNeXt.Cli.dll"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 a=iformer_small; b=inceptionnext_tiny
 for m in $a $b; do $cli export --model $m --image-size 224 -o "$tmp/$m.onnx" > /dev/null; done
 run() { # engine model
   local target=$2; [[ $1 == onnx ]] && target="$tmp/$2.onnx"
-  $cli benchmark --model "$target" --engine "$1" -b 16 --image-size 224 --threads 2 --warmup 1 --iters 4 | awk '/^throughput:/ {print $2}'
+  $cli benchmark --model "$target" --engine "$1" -b 16 --image-size 224 --threads 2 --warmup 2 --iters 4 | awk '/^throughput:/ {print $2}'
 }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); inference, batch 16, 224 px, 2 threads; $(date -u +%F)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); inference, batch 16, 224 px, 2 threads; $(date -u +%F); load before: $(cut -d" " -f1-3 /proc/loadavg)"
 for engine in torch onnx; do
   ratios=()
   for ((r = 0; r < rounds; r++)); do
@@ -24,3 +24,4 @@ for engine in torch onnx; do
   done
   /usr/bin/python3 -c "import statistics as s,sys; r=sorted(map(float,sys.argv[2:])); print(f'{sys.argv[1]}: $a / $b median {s.median(r):.3f} (range {r[0]:.3f}-{r[-1]:.3f}) over {len(r)} rounds')" "$engine" "${ratios[@]}"
 done
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg)"
