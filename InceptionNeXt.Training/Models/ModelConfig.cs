@@ -140,12 +140,13 @@ public sealed record ModelConfig
             ["dims"] = Dims,
             ["num_classes"] = NumClasses,
             ["in_chans"] = InChannels,
-            ["drop_rate"] = DropRate,
-            ["drop_path_rate"] = DropPathRate,
-            ["ls_init_value"] = LayerScaleInit,
-            ["mlp_ratios"] = MlpRatios,
         };
+        // iFormer's stem is fixed (stride 4), so its JSON has no stem_stride; the other families keep their key order.
         if (Family != ModelFamily.IFormer) keys["stem_stride"] = StemStride;
+        keys["drop_rate"] = DropRate;
+        keys["drop_path_rate"] = DropPathRate;
+        keys["ls_init_value"] = LayerScaleInit;
+        keys["mlp_ratios"] = MlpRatios;
         if (Family == ModelFamily.IFormer)
         {
             keys["num_heads"] = NumHeads;

@@ -48,6 +48,20 @@ public sealed class IFormerModelTests
     }
 
     [TestMethod]
+    public void TheModelsCommandListsIFormerWithItsFamilyCountsAndGMacs()
+    {
+        var (code, stdout, stderr) = ProcessRunner.RunCli("models");
+        Assert.AreEqual(0, code, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var (name, count, gmacs) in new[] { ("iformer_small", "19,866,344", "4.83"), ("iformer_base", "47,866,216", "9.34"), ("iformer_large", "86,637,096", "14.00") })
+        {
+            var columns = lines.Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            CollectionAssert.AreEqual(new[] { name, "IFormer", count, gmacs, "224" }, columns, string.Join(" ", columns));
+        }
+        StringAssert.EndsWith(lines.Single(l => l.StartsWith("iformer_large_384 ", StringComparison.Ordinal)).TrimEnd(), "384");
+    }
+
+    [TestMethod]
     public void ShapesPreLogitsAndBadInput()
     {
         manual_seed(1);
