@@ -160,6 +160,10 @@ public sealed class OnnxAttribute
     /// <summary>A float attribute.</summary>
     public static OnnxAttribute Float(string name, float value) => new(new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
 
+    /// <summary>A string attribute (UTF-8).</summary>
+    public static OnnxAttribute Text(string name, string value) =>
+        new(new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) });
+
     /// <summary>An integer-list attribute.</summary>
     public static OnnxAttribute Ints(string name, params long[] values)
     {

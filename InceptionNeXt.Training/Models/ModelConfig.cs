@@ -10,6 +10,8 @@ public enum ModelFamily
     InceptionNeXt,
     /// <summary>ConvNeXt, the paper's baseline, in timm's layout.</summary>
     ConvNeXt,
+    /// <summary>iFormer (Inception Transformer, NeurIPS 2022) in the official sail-sg/iFormer layout.</summary>
+    IFormer,
 }
 
 /// <summary>
@@ -60,6 +62,19 @@ public sealed record ModelConfig
     /// </summary>
     [JsonPropertyName("isotropic")] public bool Isotropic { get; init; }
 
+    /// <summary>iFormer: attention heads of the full mixer width per stage (the head dimension is <c>dims[s] / num_heads[s]</c>).</summary>
+    [JsonPropertyName("num_heads")] public int[] NumHeads { get; init; } = [];
+    /// <summary>
+    /// iFormer: per block (all stages, in order), how many heads go to the low-frequency (attention) mixer; the rest of
+    /// the channels go to the high-frequency (max-pool and depthwise-conv) mixer.
+    /// </summary>
+    [JsonPropertyName("attention_heads")] public int[] AttentionHeads { get; init; } = [];
+    /// <summary>
+    /// iFormer: the image size the positional embeddings are laid out for (<c>img_size</c>: grids of img_size/4, /8, /16,
+    /// /32); other input sizes resize them bilinearly, as the official code does.
+    /// </summary>
+    [JsonPropertyName("img_size")] public int PosEmbedSize { get; init; } = 224;
+
     /// <summary>Default evaluation preprocessing of the variant.</summary>
     [JsonIgnore] public PreprocessingConfig Preprocessing { get; init; } = PreprocessingConfig.ImageNet;
 
@@ -85,7 +100,8 @@ public sealed record ModelConfig
         else if (StemStride is not (1 or 2 or 4)) throw new ArgumentException($"{Name}: stem_stride must be 4, 2 or 1, not {StemStride}.");
         if (DropRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_rate must be in [0, 1).");
         if (DropPathRate is < 0 or >= 1) throw new ArgumentException($"{Name}: drop_path_rate must be in [0, 1).");
-        if (Family == ModelFamily.InceptionNeXt)
+        if (Family == ModelFamily.IFormer) ValidateIFormer();
+        else if (Family == ModelFamily.InceptionNeXt)
         {
             if (BandKernelSize < 1 || BandKernelSize % 2 == 0 || SquareKernelSize < 1 || SquareKernelSize % 2 == 0)
                 throw new ArgumentException($"{Name}: band and square kernel sizes must be odd and positive.");
@@ -101,6 +117,30 @@ public sealed record ModelConfig
         }
     }
 
+    private void ValidateIFormer()
+    {
+        if (Depths.Length != 4) throw new ArgumentException($"{Name}: iFormer has four stages, not {Depths.Length}.");
+        if (StemStride != 4) throw new ArgumentException($"{Name}: iFormer's stem has stride 4 (two stride-2 convolutions), not {StemStride}.");
+        if (NumHeads.Length != 4) throw new ArgumentException($"{Name}: num_heads needs one entry per stage.");
+        if (AttentionHeads.Length != Depths.Sum())
+            throw new ArgumentException($"{Name}: attention_heads has {AttentionHeads.Length} entries for {Depths.Sum()} blocks.");
+        if (PosEmbedSize < 32 || PosEmbedSize % 32 != 0) throw new ArgumentException($"{Name}: img_size must be a positive multiple of 32.");
+        var block = 0;
+        for (var s = 0; s < 4; s++)
+        {
+            if (NumHeads[s] < 1 || Dims[s] % NumHeads[s] != 0)
+                throw new ArgumentException($"{Name}: dims[{s}] = {Dims[s]} is not a multiple of num_heads[{s}] = {NumHeads[s]}.");
+            var headDim = Dims[s] / NumHeads[s];
+            for (var j = 0; j < Depths[s]; j++, block++)
+            {
+                var high = Dims[s] - (AttentionHeads[block] * headDim);
+                if (AttentionHeads[block] < 1 || high < 2 || high % 2 != 0)
+                    throw new ArgumentException($"{Name}: attention_heads[{block}] = {AttentionHeads[block]} must leave an even, non-zero " +
+                                                $"number of high-frequency channels in stage {s} ({Dims[s]} channels, {NumHeads[s]} heads).");
+            }
+        }
+    }
+
     /// <summary>Smallest input side the network accepts (each downsampling needs at least one output pixel).</summary>
     [JsonIgnore] public int MinInputSize => StemStride * (1 << (Depths.Length - 1));
 
@@ -109,18 +149,25 @@ public sealed record ModelConfig
     {
         var keys = new Dictionary<string, object>
         {
-            ["family"] = Family == ModelFamily.InceptionNeXt ? "inceptionnext" : "convnext",
+            ["family"] = FamilyConverter.Name(Family),
             ["depths"] = Depths,
             ["dims"] = Dims,
             ["num_classes"] = NumClasses,
             ["in_chans"] = InChannels,
-            ["stem_stride"] = StemStride,
-            ["drop_rate"] = DropRate,
-            ["drop_path_rate"] = DropPathRate,
-            ["ls_init_value"] = LayerScaleInit,
-            ["mlp_ratios"] = MlpRatios,
         };
-        if (Family == ModelFamily.InceptionNeXt)
+        // iFormer's stem is fixed (stride 4), so its JSON has no stem_stride; the other families keep their key order.
+        if (Family != ModelFamily.IFormer) keys["stem_stride"] = StemStride;
+        keys["drop_rate"] = DropRate;
+        keys["drop_path_rate"] = DropPathRate;
+        keys["ls_init_value"] = LayerScaleInit;
+        keys["mlp_ratios"] = MlpRatios;
+        if (Family == ModelFamily.IFormer)
+        {
+            keys["num_heads"] = NumHeads;
+            keys["attention_heads"] = AttentionHeads;
+            keys["img_size"] = PosEmbedSize;
+        }
+        else if (Family == ModelFamily.InceptionNeXt)
         {
             keys["square_kernel_size"] = SquareKernelSize;
             keys["band_kernel_size"] = BandKernelSize;
@@ -147,11 +194,20 @@ public sealed record ModelConfig
             {
                 "inceptionnext" => ModelFamily.InceptionNeXt,
                 "convnext" => ModelFamily.ConvNeXt,
+                "iformer" => ModelFamily.IFormer,
                 var other => throw new JsonException($"unknown model family '{other}'"),
             };
 
         public override void Write(Utf8JsonWriter writer, ModelFamily value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value == ModelFamily.InceptionNeXt ? "inceptionnext" : "convnext");
+            writer.WriteStringValue(Name(value));
+
+        public static string Name(ModelFamily family) => family switch
+        {
+            ModelFamily.InceptionNeXt => "inceptionnext",
+            ModelFamily.ConvNeXt => "convnext",
+            ModelFamily.IFormer => "iformer",
+            _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown family"),
+        };
     }
 }
 

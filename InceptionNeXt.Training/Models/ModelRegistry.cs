@@ -6,11 +6,11 @@ namespace InceptionNeXt.Training.Models;
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, ModelConfig> Configs =
-        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).Concat(IFormerVariants()).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every registered variant name, in registration order.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).Select(c => c.Name).ToArray();
+        InceptionNeXtVariants().Concat(ConvNeXtVariants()).Concat(IsotropicVariants()).Concat(IFormerVariants()).Select(c => c.Name).ToArray();
 
     /// <summary>The config of a variant.</summary>
     /// <exception cref="ArgumentException">No such variant; the message lists the known ones.</exception>
@@ -65,4 +65,40 @@ public static class ModelRegistry
         yield return iso with { Name = "inceptionnext_isotropic_small", Family = ModelFamily.InceptionNeXt, Dims = [384] };
         yield return iso with { Name = "inceptionnext_isotropic_base", Family = ModelFamily.InceptionNeXt, Dims = [768] };
     }
+
+    /// <summary>
+    /// The iFormer variants of the official repository (sail-sg/iFormer): small, base and large at 224 px, and their
+    /// 384 px fine-tuned versions (positional embeddings laid out for 384, crop 1.0). The attention-head share grows with
+    /// depth on the official per-block schedule.
+    /// </summary>
+    private static IEnumerable<ModelConfig> IFormerVariants()
+    {
+        var b = new ModelConfig
+        {
+            Family = ModelFamily.IFormer, MlpRatios = [4, 4, 4, 4],
+            Preprocessing = PreprocessingConfig.ImageNet with { CropPct = 0.9 },
+        };
+        var small = b with
+        {
+            Name = "iformer_small", Depths = [3, 3, 9, 3], Dims = [96, 192, 320, 384], NumHeads = [3, 6, 10, 12],
+            AttentionHeads = Heads((3, 1), (3, 3), (4, 7), (5, 9), (3, 11)),
+        };
+        var @base = b with
+        {
+            Name = "iformer_base", Depths = [4, 6, 14, 6], Dims = [96, 192, 384, 512], NumHeads = [3, 6, 12, 16],
+            AttentionHeads = Heads((4, 1), (6, 3), (7, 8), (7, 10), (6, 15)),
+        };
+        var large = b with
+        {
+            Name = "iformer_large", Depths = [4, 6, 18, 8], Dims = [96, 192, 448, 640], NumHeads = [3, 6, 14, 20],
+            AttentionHeads = Heads((4, 1), (6, 3), (9, 10), (9, 12), (8, 19)),
+        };
+        var at384 = PreprocessingConfig.ImageNet with { InputSize = 384, CropPct = 1.0 };
+        foreach (var v in new[] { small, @base, large }) yield return v;
+        foreach (var v in new[] { small, @base, large })
+            yield return v with { Name = v.Name + "_384", PosEmbedSize = 384, Preprocessing = at384 };
+    }
+
+    private static int[] Heads(params (int Count, int Heads)[] runs) =>
+        runs.SelectMany(r => Enumerable.Repeat(r.Heads, r.Count)).ToArray();
 }

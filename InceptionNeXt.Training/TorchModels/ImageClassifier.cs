@@ -92,7 +92,7 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Backbone: stem and stages, NCHW in, NCHW out.</summary>
-    public Tensor forward_features(Tensor input)
+    public virtual Tensor forward_features(Tensor input)
     {
         CheckInput(input);
         using var scope = NewDisposeScope();
@@ -104,7 +104,7 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     public abstract Tensor forward_head(Tensor features, bool preLogits = false);
 
     /// <summary>Pooled backbone features (batch, <see cref="NumFeatures"/>).</summary>
-    public Tensor forward_pooled_features(Tensor input)
+    public virtual Tensor forward_pooled_features(Tensor input)
     {
         using var features = forward_features(input);
         return features.mean([2, 3]);
@@ -133,7 +133,7 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     protected abstract nn.Module<Tensor, Tensor> ReplaceClassifier(int numClasses);
 
     /// <summary>Multiply-accumulates of one forward pass at the given input size (convolutions and linear layers).</summary>
-    public long CountMacs(int height, int width)
+    public virtual long CountMacs(int height, int width)
     {
         var c = Config;
         var (h, w) = c.StemStride == 1 ? ((long)height, (long)width) : ((long)height / c.StemStride, (long)width / c.StemStride);

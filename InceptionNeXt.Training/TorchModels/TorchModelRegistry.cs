@@ -16,6 +16,7 @@ public static class TorchModelRegistry
     {
         ModelFamily.InceptionNeXt => new InceptionNeXtModel(config),
         ModelFamily.ConvNeXt => new ConvNeXtModel(config),
+        ModelFamily.IFormer => new IFormerModel(config),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "unknown family"),
     };
 

@@ -34,7 +34,7 @@ public static class TorchOnnxExporter
         var graph = new OnnxGraph(options.Opset);
         var x = graph.AddInput(InputName, "batch", config.InChannels, size, size);
         if (options.EmbedPreprocessing) x = EmbedNormalisation(graph, x, pre);
-        var (features, preLogits, logits) = new TorchOnnxGraphWriter(graph, options.MixerForm).Classifier(model, x);
+        var (features, preLogits, logits) = new TorchOnnxGraphWriter(graph, options.MixerForm).Classifier(model, x, size);
         if (config.NumClasses > 0) graph.AddOutput("logits", logits, "batch", config.NumClasses);
         graph.AddOutput("features", features, "batch", model.NumFeatures);
         if (options.IncludePreLogits) graph.AddOutput("pre_logits", preLogits, "batch", model.PreLogitsSize);

@@ -15,9 +15,14 @@ namespace InceptionNeXt.Training.TorchModels;
 /// </summary>
 public sealed class TorchOnnxGraphWriter(OnnxGraph graph, MixerOnnxForm mixerForm)
 {
-    /// <summary>Adds the network; returns the pooled features (N, C), the head's pre-logits and the logits.</summary>
-    public (string Features, string PreLogits, string Logits) Classifier(ImageClassifier model, string input)
+    /// <summary>
+    /// Adds the network; returns the pooled features (N, C), the head's pre-logits and the logits. iFormer needs the
+    /// (square) input side <paramref name="imageSize"/>: its positional embeddings and attention shapes are fixed per size.
+    /// </summary>
+    public (string Features, string PreLogits, string Logits) Classifier(ImageClassifier model, string input, int? imageSize = null)
     {
+        if (model is IFormerModel iformer)
+            return IFormer(iformer, input, imageSize ?? throw new ArgumentException("iFormer export needs the input size", nameof(imageSize)));
         var map = Module(model.Stages, Module(model.Stem, input));
         var pooled = graph.AddNode("ReduceMean", [map], "pooled", OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
         switch (model)
@@ -193,6 +198,116 @@ public sealed class TorchOnnxGraphWriter(OnnxGraph graph, MixerOnnxForm mixerFor
             sum = sum is null ? y : graph.AddNode("Add", [sum, y], "mixer");
         }
         return sum!;
+    }
+
+    /// <summary>
+    /// iFormer, NHWC between blocks as in the official code: the stem's and embeddings' BatchNorms folded into their
+    /// convolutions, positional embeddings as constants for this input size (resized in TorchSharp when the size differs
+    /// from the stored grid), attention as MatMul / Softmax with the scale folded into the query projection, 2x2
+    /// AveragePool and nearest Resize around it, MaxPool in the high-frequency branch, and the fusion conv's residual folded
+    /// into its centre tap. Head: LayerNorm per token, ReduceMean over tokens, linear.
+    /// </summary>
+    private (string Features, string PreLogits, string Logits) IFormer(IFormerModel model, string input, int size)
+    {
+        long h = (size + 1) / 2, w = h;
+        var stem = (IFormerFirstPatchEmbed)model.PatchEmbeds[0];
+        var (w1, b1) = FoldAfter(stem.Proj1, stem.Norm1);
+        var x = Gelu(Conv(stem.Proj1, input, w1, b1));
+        h = (h + 1) / 2;
+        w = h;
+        var (w2, b2) = FoldAfter(stem.Proj2, stem.Norm2);
+        x = Transpose(Conv(stem.Proj2, x, w2, b2), 0, 2, 3, 1);
+        for (var s = 0; s < 4; s++)
+        {
+            if (s > 0)
+            {
+                var embed = (IFormerPatchEmbed)model.PatchEmbeds[s];
+                var (we, be) = FoldAfter(embed.Proj, embed.Norm);
+                x = Transpose(Conv(embed.Proj, Transpose(x, 0, 3, 1, 2), we, be), 0, 2, 3, 1);
+                h = (h + 1) / 2;
+                w = h;
+            }
+            float[] pos;
+            using (no_grad())
+            using (var p = model.PositionalEmbedding(s, h, w)) pos = Floats(p);
+            x = graph.AddNode("Add", [x, graph.AddInitializer("pos_embed", pos, 1, h, w, model.Config.Dims[s])], "pos");
+            foreach (var block in model.Blocks[s].children().Cast<IFormerBlock>()) x = IFormerBlock(block, x, h, w);
+        }
+        var normed = Module(model.Norm, x);
+        var pooled = graph.AddNode("ReduceMean", [normed], "pooled", OnnxAttribute.Ints("axes", 1, 2), OnnxAttribute.Int("keepdims", 0));
+        return (pooled, pooled, Module(model.Head, pooled));
+    }
+
+    private string IFormerBlock(IFormerBlock block, string input, long h, long w)
+    {
+        var a = IFormerMixer(block.Attn, Module(block.Norm1, input), h, w);
+        if (block.LayerScale1 is { } ls1) a = graph.AddNode("Mul", [a, graph.AddInitializer("layer_scale", Floats(ls1), ls1.shape[0])], "layer_scale");
+        var x = graph.AddNode("Add", [input, a], "residual");
+        var m = Module(block.Mlp, Module(block.Norm2, x));
+        if (block.LayerScale2 is { } ls2) m = graph.AddNode("Mul", [m, graph.AddInitializer("layer_scale", Floats(ls2), ls2.shape[0])], "layer_scale");
+        return graph.AddNode("Add", [x, m], "residual");
+    }
+
+    private string IFormerMixer(IFormerMixer mixer, string nhwc, long h, long w)
+    {
+        var x = Transpose(nhwc, 0, 3, 1, 2);
+        var high = mixer.HighMixer;
+        var parts = graph.AddNode("Split", [x, graph.AddInt64Initializer("split_sizes", high.Half, high.Half, mixer.LowDim)],
+            ["high_conv", "high_pool", "low"], OnnxAttribute.Int("axis", 1));
+        var cx = Gelu(Conv(high.Proj1, Conv(high.Conv1, parts[0])));
+        var pooled = graph.AddNode("MaxPool", [parts[1]], "maxpool", OnnxAttribute.Ints("kernel_shape", 3, 3),
+            OnnxAttribute.Ints("strides", 1, 1), OnnxAttribute.Ints("pads", 1, 1, 1, 1));
+        var px = Gelu(Conv(high.Proj2, pooled));
+        var lx = IFormerAttention(mixer.LowMixer, parts[2], h, w);
+        var cat = graph.AddNode("Concat", [cx, px, lx], "mixer_cat", OnnxAttribute.Int("axis", 1));
+        // cat + depthwise_conv(cat) == depthwise_conv'(cat) with 1 added to every centre tap.
+        var fuse = mixer.ConvFuse;
+        var weight = Floats(fuse.weight!);
+        var (kh, kw) = (fuse.kernel_size[0], fuse.kernel_size[1]);
+        var taps = (int)(kh * kw);
+        var centre = (int)((kh / 2 * kw) + (kw / 2));
+        for (var c = 0; c < fuse.out_channels; c++) weight[(c * taps) + centre] += 1f;
+        var fused = Conv(fuse, cat, weight);
+        return Transpose(Conv(mixer.Proj, fused), 0, 2, 3, 1);
+    }
+
+    private string IFormerAttention(IFormerLowMixer low, string x, long h, long w)
+    {
+        var (dim, heads, p) = ((long)low.Dim, (long)low.Heads, (long)low.PoolSize);
+        var headDim = dim / heads;
+        if (p > 1)
+            x = graph.AddNode("AveragePool", [x], "avgpool", OnnxAttribute.Ints("kernel_shape", p, p), OnnxAttribute.Ints("strides", p, p));
+        var (hp, wp) = (h / p, w / p);
+        var n = hp * wp;
+        var tokens = graph.AddNode("Reshape", [Transpose(x, 0, 2, 3, 1), graph.AddInt64Initializer("shape", 0, n, dim)], "tokens");
+        var weight = Floats(low.Qkv.weight!);
+        var bias = Floats(low.Qkv.bias!);
+        string Project(int part, float scale, params long[] perm)
+        {
+            // Rows [part * dim, (part + 1) * dim) of the qkv weight, transposed for MatMul, times scale.
+            var wt = new float[dim * dim];
+            var bt = new float[dim];
+            for (var o = 0; o < dim; o++)
+            {
+                var row = (part * dim) + o;
+                for (var i = 0; i < dim; i++) wt[(i * dim) + o] = weight[(row * dim) + i] * scale;
+                bt[o] = bias[row] * scale;
+            }
+            var y = graph.AddNode("MatMul", [tokens, graph.AddInitializer("qkv_weight_t", wt, dim, dim)], "qkv_matmul");
+            y = graph.AddNode("Add", [y, graph.AddInitializer("qkv_bias", bt, dim)], "qkv");
+            y = graph.AddNode("Reshape", [y, graph.AddInt64Initializer("shape", 0, n, heads, headDim)], "heads");
+            return graph.AddNode("Transpose", [y], "heads_t", OnnxAttribute.Ints("perm", perm));
+        }
+        var q = Project(0, (float)low.Scale, 0, 2, 1, 3);
+        var kT = Project(1, 1f, 0, 2, 3, 1);
+        var v = Project(2, 1f, 0, 2, 1, 3);
+        var attn = graph.AddNode("Softmax", [graph.AddNode("MatMul", [q, kT], "scores")], "attn", OnnxAttribute.Int("axis", -1));
+        var o = graph.AddNode("Transpose", [graph.AddNode("MatMul", [attn, v], "attn_v")], "attn_t", OnnxAttribute.Ints("perm", 0, 1, 3, 2));
+        var map = graph.AddNode("Reshape", [o, graph.AddInt64Initializer("shape", 0, dim, hp, wp)], "attn_map");
+        if (p == 1) return map;
+        return graph.AddNode("Resize", [map, "", graph.AddInitializer("scales", [1f, 1f, p, p], 4)], "uppool",
+            OnnxAttribute.Text("mode", "nearest"), OnnxAttribute.Text("coordinate_transformation_mode", "asymmetric"),
+            OnnxAttribute.Text("nearest_mode", "floor"));
     }
 
     private string Conv(Conv2d conv, string x, float[]? weight = null, float[]? bias = null)

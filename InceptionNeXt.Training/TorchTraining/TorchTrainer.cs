@@ -81,7 +81,8 @@ public sealed class TorchTrainer
         Func<ModelConfig, ModelConfig> configure = c => c with
         {
             NumClasses = classes.Count,
-            StemStride = o.StemStride ?? (small ? 2 : c.StemStride),
+            // iFormer's stem is fixed (two stride-2 convolutions); a 32 px image still leaves it a 1x1 last stage.
+            StemStride = o.StemStride ?? (small && c.Family != ModelFamily.IFormer ? 2 : c.StemStride),
             DropPathRate = o.DropPath!.Value,
         };
         using var model = o.Pretrained is null
@@ -278,6 +279,13 @@ public sealed class TorchTrainer
         throw new ArgumentException($"Unknown device '{name}'; use cpu or cuda[:N].");
     }
 
+    // iFormer names its stages patch_embed (the stem) / pos_embedN / blocksN / patch_embedN (N = 2..4) instead of stem / stages.N.
+    private bool InFrozenPart(ImageClassifier model, string name) => model is IFormerModel
+        ? name.StartsWith("patch_embed.", StringComparison.Ordinal) || Enumerable.Range(1, o.FreezeStages).Any(n =>
+            name.StartsWith($"blocks{n}.", StringComparison.Ordinal) || name == $"pos_embed{n}" || name.StartsWith($"patch_embed{n}.", StringComparison.Ordinal))
+        : name.StartsWith("stem.", StringComparison.Ordinal) || Enumerable.Range(0, o.FreezeStages).Any(i =>
+            name.StartsWith(model.Config.Isotropic ? "blocks." : $"stages.{i}.", StringComparison.Ordinal));
+
     // Fine-tuning: the stem and the first FreezeStages stages keep their loaded weights (no gradients, left out of the optimizer).
     private void Freeze(ImageClassifier model)
     {
@@ -286,10 +294,9 @@ public sealed class TorchTrainer
         // Isotropic models have one stage, their blocks: --freeze-stages 1 freezes everything up to the head.
         if (o.FreezeStages > model.Config.Depths.Length)
             throw new ArgumentException($"--freeze-stages {o.FreezeStages}: {model.Config.Name} has {model.Config.Depths.Length} stage(s).");
-        string StagePrefix(int i) => model.Config.Isotropic ? "blocks." : $"stages.{i}.";
         var frozen = 0L;
         foreach (var (name, p) in model.named_parameters())
-            if (name.StartsWith("stem.", StringComparison.Ordinal) || Enumerable.Range(0, o.FreezeStages).Any(i => name.StartsWith(StagePrefix(i), StringComparison.Ordinal)))
+            if (InFrozenPart(model, name))
             {
                 p.requires_grad = false;
                 frozen += p.numel();

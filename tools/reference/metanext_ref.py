@@ -425,6 +425,15 @@ class IsotropicRef(nn.Module):
 
 
 def build_model(cfg):
-    """Build a reference model from a JSON-style config dict (or {"variant": NAME, ...})."""
+    """Build a reference model from a JSON-style config dict (or {"variant": NAME, ...}).
+
+    iFormer configs ({"family": "iformer", ...} or an iformer_* variant) go to iformer_ref.
+    """
+    variant = cfg.get("variant", "")
+    if cfg.get("family") == "iformer" or variant.startswith("iformer"):
+        import iformer_ref
+        if variant:
+            cfg = {**iformer_ref.VARIANTS[variant], **{k: v for k, v in cfg.items() if k != "variant"}}
+        return iformer_ref.build_model(cfg)
     full = resolve_config(cfg)
     return IsotropicRef(full) if full["isotropic"] else MetaNeXtRef(full)
