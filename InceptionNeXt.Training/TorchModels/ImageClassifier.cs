@@ -45,7 +45,9 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Whether <see cref="forward_features"/> turns 4-d input channels-last first (default from
-    /// <see cref="TorchEngineOptions.ChannelsLast"/>). Values are the same either way; only the speed differs.
+    /// <see cref="TorchEngineOptions.ChannelsLast"/>). Values are the same either way; only the speed differs. On CPU, models with a
+    /// stage width that is not a multiple of 16 run channels-last either way (libtorch 2.10 computed such NCHW
+    /// convolutions wrongly on an AVX-512 CPU).
     /// </summary>
     public bool UseChannelsLast { get; set; }
 
@@ -91,12 +93,19 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
         register_module("blocks", stages);
     }
 
+    // libtorch 2.10's CPU convolution returned wrong values for NCHW fp32 inputs of 24 or 40 channels on an AVX-512
+    // AMD EPYC (2x2 stride-2 conv off by 0.8-1.1 against float64; 8, 48 and 64 channels exact), while the channels-last
+    // path was exact for all of them; so on CPU a model with a stage width that is not a multiple of 16 always runs
+    // channels-last.
+    private bool RunsChannelsLast(Tensor input) =>
+        UseChannelsLast || (input.device_type == DeviceType.CPU && Config.Dims.Any(d => d % 16 != 0));
+
     /// <summary>Backbone: stem and stages, NCHW in, NCHW out.</summary>
     public virtual Tensor forward_features(Tensor input)
     {
         CheckInput(input);
         using var scope = NewDisposeScope();
-        var x = UseChannelsLast ? input.ToChannelsLast() : input;
+        var x = RunsChannelsLast(input) ? input.ToChannelsLast() : input;
         return scope.MoveToOuter(Stages.call(Stem.call(x)));
     }
 

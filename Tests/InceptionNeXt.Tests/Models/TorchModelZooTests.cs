@@ -209,6 +209,7 @@ public sealed class TorchModelZooTests
 
     [TestMethod]
     [DataRow("inceptionnext_atto")]
+    [DataRow("inceptionnext_tiny")]
     [DataRow("convnext_atto")]
     [DataRow("convnext_tiny_k3_par1_4")]
     public void ChannelsLastGivesTheSameLogits(string name)
