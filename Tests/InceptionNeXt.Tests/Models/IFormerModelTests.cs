@@ -18,8 +18,6 @@ namespace InceptionNeXt.Tests.Models;
 [TestClass]
 public sealed class IFormerModelTests
 {
-    private const double Tolerance = 1e-4;
-
     /// <summary>A four-stage iFormer small enough for quick parity runs, positional embeddings laid out for 64 px.</summary>
     internal static ModelConfig Tiny => ModelRegistry.GetConfig("iformer_small") with
     {
@@ -145,13 +143,13 @@ public sealed class IFormerModelTests
         using var model = TorchModelRegistry.Create(config);
         Randomise(model);
         using var x = randn(2, 3, size, size);
-        var reference = RunParity(dir, model, x, null, "eval", []);
+        var reference = TorchPyTorchParityTests.RunReference(dir, model, x, null, "eval", []);
         model.eval();
         using var noGrad = no_grad();
         using var features = model.forward_features(x);
         using var logits = model.forward_head(features);
-        var worst = AssertClose(reference["features"], features, $"{label} features");
-        worst = Math.Max(worst, AssertClose(reference["logits"], logits, $"{label} logits"));
+        var worst = TorchPyTorchParityTests.AssertClose(reference["features"], features, $"{label} features");
+        worst = Math.Max(worst, TorchPyTorchParityTests.AssertClose(reference["logits"], logits, $"{label} logits"));
         Console.WriteLine($"{label}: max abs diff {worst:E2}");
     }
 
@@ -170,21 +168,21 @@ public sealed class IFormerModelTests
             "patch_embed.proj1.weight", "pos_embed1", "pos_embed4", "blocks1.0.attn.low_mixer.qkv.weight", "blocks1.0.attn.high_mixer.proj2.weight",
             "blocks3.1.attn.conv_fuse.weight", "blocks3.1.layer_scale_1", "blocks4.0.mlp.fc2.weight", "norm.weight", "head.weight",
         ];
-        var reference = RunParity(dir, model, x, target, "train", picked);
+        var reference = TorchPyTorchParityTests.RunReference(dir, model, x, target, "train", picked);
         model.train();
         using var scope = NewDisposeScope();
         var logits = model.call(x);
         var loss = nn.functional.cross_entropy(logits, target);
         loss.backward();
-        AssertClose(reference["logits"], logits, "train logits");
-        AssertClose(reference["loss"], loss, "loss");
+        TorchPyTorchParityTests.AssertClose(reference["logits"], logits, "train logits");
+        TorchPyTorchParityTests.AssertClose(reference["loss"], loss, "loss");
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var name in picked)
-            AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}");
+            TorchPyTorchParityTests.AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}");
         var stats = 0;
         foreach (var (name, buffer) in model.named_buffers().Where(b => b.name.Contains("running_")))
         {
-            AssertClose(reference["state." + name], buffer, $"{name} after a training step");
+            TorchPyTorchParityTests.AssertClose(reference["state." + name], buffer, $"{name} after a training step");
             stats++;
         }
         Assert.AreEqual(10, stats, "running mean and var of the stem's two and the three embeddings' BatchNorms");
@@ -213,7 +211,7 @@ public sealed class IFormerModelTests
         using var noGrad = no_grad();
         using var logits = model.call(x);
         var expected = (TensorData)((Dictionary<string, object?>)PthReader.Load(dir.File("logits.pth"))!)["logits"]!;
-        var worst = AssertClose(expected, logits, $"{name} logits");
+        var worst = TorchPyTorchParityTests.AssertClose(expected, logits, $"{name} logits");
         Console.WriteLine($"{name}@{size}: max abs diff {worst:E2}");
     }
 
@@ -238,38 +236,5 @@ public sealed class IFormerModelTests
             losses.Add(loss.item<float>());
         }
         Assert.IsTrue(losses[^1] < losses[0], $"loss {string.Join(" -> ", losses)}");
-    }
-
-    private static Dictionary<string, TensorData> RunParity(TempDir dir, ImageClassifier model, Tensor x, Tensor? target, string mode, string[] gradParams)
-    {
-        File.WriteAllText(dir.File("config.json"), model.Config.ToJson());
-        Checkpoint.SaveStateDict(dir.File("weights.pth"), model.ToStateDict());
-        PthWriter.Save(dir.File("x.pth"), new Dictionary<string, object?> { ["x"] = x.ToTensorData() });
-        var args = new List<string>
-        {
-            "--config", dir.File("config.json"), "--weights", dir.File("weights.pth"), "--input", dir.File("x.pth"),
-            "--mode", mode, "--output", dir.File("out.pth"), "--threads", "1",
-        };
-        if (target is not null)
-        {
-            PthWriter.Save(dir.File("t.pth"), new Dictionary<string, object?> { ["target"] = target.ToTensorData() });
-            args.AddRange(["--target", dir.File("t.pth")]);
-        }
-        if (gradParams.Length > 0) args.AddRange(["--grad-params", string.Join(",", gradParams)]);
-        ReferenceScripts.Run("parity.py", [.. args]);
-        var tree = (Dictionary<string, object?>)PthReader.Load(dir.File("out.pth"))!;
-        return tree.Where(kv => kv.Value is TensorData).ToDictionary(kv => kv.Key, kv => (TensorData)kv.Value!);
-    }
-
-    private static double AssertClose(TensorData expected, Tensor actual, string what)
-    {
-        CollectionAssert.AreEqual(expected.Shape, actual.shape, $"{what}: shape");
-        var e = expected.ToFloat32();
-        var a = ToArray(actual);
-        var worst = 0.0;
-        for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
-        Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
-        Assert.IsTrue(e.Any(v => v != 0), $"{what}: the reference is not all zeros");
-        return worst;
     }
 }

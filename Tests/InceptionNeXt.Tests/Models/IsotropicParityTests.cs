@@ -18,8 +18,6 @@ namespace InceptionNeXt.Tests.Models;
 [TestClass]
 public sealed class IsotropicParityTests
 {
-    private const double Tolerance = 1e-4;
-
     [TestMethod]
     [DataRow("convnext_isotropic_small")]
     [DataRow("inceptionnext_isotropic_small")]
@@ -37,8 +35,8 @@ public sealed class IsotropicParityTests
         using var noGrad = no_grad();
         using var features = model.forward_features(x);
         using var logits = model.forward_head(features);
-        var f = AssertClose(reference["features"], features, $"{name} features");
-        var l = AssertClose(reference["logits"], logits, $"{name} logits");
+        var f = TorchPyTorchParityTests.AssertClose(reference["features"], features, $"{name} features");
+        var l = TorchPyTorchParityTests.AssertClose(reference["logits"], logits, $"{name} logits");
         Console.WriteLine($"{name}: max |TorchSharp - PyTorch| features {f:E2}, logits {l:E2}");
     }
 
@@ -69,11 +67,11 @@ public sealed class IsotropicParityTests
         var logits = model.call(x);
         var loss = nn.functional.cross_entropy(logits, target);
         loss.backward();
-        var worst = AssertClose(reference["logits"], logits, "train logits");
-        worst = Math.Max(worst, AssertClose(reference["loss"], loss, "loss"));
+        var worst = TorchPyTorchParityTests.AssertClose(reference["logits"], logits, "train logits");
+        worst = Math.Max(worst, TorchPyTorchParityTests.AssertClose(reference["loss"], loss, "loss"));
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var name in picked)
-            worst = Math.Max(worst, AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}"));
+            worst = Math.Max(worst, TorchPyTorchParityTests.AssertClose(reference["grad." + name], parameters[name].grad ?? throw new AssertFailedException($"{name} has no gradient"), $"grad {name}"));
         Console.WriteLine($"{family} isotropic train step: max |TorchSharp - PyTorch| {worst:E2}");
     }
 
@@ -106,19 +104,7 @@ public sealed class IsotropicParityTests
         model.eval();
         using var noGrad = no_grad();
         using var logits = model.call(x);
-        var worst = AssertClose((TensorData)tree["logits"]!, logits, "logits");
+        var worst = TorchPyTorchParityTests.AssertClose((TensorData)tree["logits"]!, logits, "logits");
         Console.WriteLine($"official-layout checkpoint: max |TorchSharp - PyTorch| logits {worst:E2}");
-    }
-
-    private static double AssertClose(TensorData expected, Tensor actual, string what)
-    {
-        CollectionAssert.AreEqual(expected.Shape, actual.shape, $"{what}: shape");
-        var e = expected.ToFloat32();
-        var a = ToArray(actual);
-        var worst = 0.0;
-        for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
-        Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
-        Assert.IsTrue(e.Any(v => v != 0), $"{what}: the reference is not all zeros");
-        return worst;
     }
 }

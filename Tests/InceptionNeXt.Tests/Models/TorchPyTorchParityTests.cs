@@ -124,7 +124,8 @@ public sealed class TorchPyTorchParityTests
         return tree.Where(kv => kv.Value is TensorData).ToDictionary(kv => kv.Key, kv => (TensorData)kv.Value!);
     }
 
-    internal static void AssertClose(TensorData expected, Tensor actual, string what)
+    /// <summary>Asserts that <paramref name="actual"/> is within the parity tolerance of the reference and returns the worst difference.</summary>
+    internal static double AssertClose(TensorData expected, Tensor actual, string what)
     {
         CollectionAssert.AreEqual(expected.Shape, actual.shape, $"{what}: shape");
         var e = expected.ToFloat32();
@@ -133,5 +134,6 @@ public sealed class TorchPyTorchParityTests
         for (var i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
         Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
         Assert.IsTrue(e.Any(v => v != 0), $"{what}: the reference is not all zeros");
+        return worst;
     }
 }
