@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Set up, run the MSTest suite, and print the closing line `N passed, N failed[, N skipped]` computed from its TRX
-# results.
+# results. --blame names the test that was running if the test host crashes; a crashed run counts as a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 results=$(mktemp -d)
 status=0
-dotnet test Tests/InceptionNeXt.Tests -c Release --no-build --logger "trx;LogFileName=InceptionNeXt.Tests.trx" \
+dotnet test Tests/InceptionNeXt.Tests -c Release --no-build --blame --logger "trx;LogFileName=InceptionNeXt.Tests.trx" \
   --results-directory "$results" "$@" || status=$?
 shopt -s nullglob
 trx=("$results"/*.trx)
@@ -26,6 +26,11 @@ print(f"{passed} {failed} {skipped}")
 PY
 )
 read -r passed failed skipped <<<"$summary"
+if ((status != 0 && failed == 0)); then
+  # A crashed test host: the tests it never ran are not in the counters, and the run failed.
+  echo "dotnet test exited with $status with no failed test in its results: the test host crashed (the blame output above names the test)"
+  failed=1
+fi
 line="$passed passed, $failed failed"
 ((skipped > 0)) && line+=", $skipped skipped"
 echo "$line"
