@@ -70,6 +70,7 @@ public static class KeepAlivePatch
     private static bool Patch(MethodDefinition method, MethodReference keepAlive)
     {
         var body = method.Body;
+        StoreTemporaries(method);
         var loads = new List<Func<Instruction>>();
         if (method.HasThis && !method.DeclaringType.IsValueType) loads.Add(() => Instruction.Create(OpCodes.Ldarg_0));
         foreach (var p in method.Parameters.Where(p => IsObjectReference(p.ParameterType)))
@@ -93,6 +94,23 @@ public static class KeepAlivePatch
             }
         }
         return true;
+    }
+
+    // An object made and used at once (x.ToScalar().Handle) lives only on the evaluation stack; a new local takes a copy
+    // of it, so that it is kept alive like the others.
+    private static void StoreTemporaries(MethodDefinition method)
+    {
+        var il = method.Body.GetILProcessor();
+        foreach (var make in method.Body.Instructions.ToList())
+        {
+            if (make.Operand is not MethodReference made || make.Next?.Operand is not MethodReference { Name: "get_Handle" }) continue;
+            if (made.ReturnType.IsValueType || !IsObjectReference(made.ReturnType)) continue;
+            var temporary = new VariableDefinition(made.ReturnType);
+            method.Body.Variables.Add(temporary);
+            var dup = Instruction.Create(OpCodes.Dup);
+            il.InsertAfter(make, dup);
+            il.InsertAfter(dup, Instruction.Create(OpCodes.Stloc, temporary));
+        }
     }
 
     // A reference to an object on the GC heap: classes, interfaces, arrays, delegates; not value types, pointers,
