@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using InceptionNeXt.Training.Training;
 using InceptionNeXt.Training.TorchTraining;
 
@@ -36,18 +37,28 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from a training checkpoint (last.pth)" };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
         var workers = new Option<int>("--workers", "-j") { Description = "Data-loading threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2) };
-        var threads = new Option<int>("--threads") { Description = "libtorch (TorchSharp) intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "libtorch (TorchSharp) intra-op threads (default: half the cores, 1 to 8)", DefaultValueFactory = _ => TrainOptions.DefaultThreads };
+        var force = new Option<bool>("--force") { Description = "Start a new run in an --output folder that holds one (its checkpoints and log are replaced)" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Validation share when the data has no validation set", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var freeze = new Option<int>("--freeze-stages") { Description = "Fine-tuning: keep the stem and the first N stages (0-4) frozen", DefaultValueFactory = _ => 0 };
         var channelsLast = new Option<bool?>("--channels-last") { Description = "Channels-last (NHWC-strided) activations (default: the engine's, on)" };
-        var command = new Command("train", "Train a model on an image dataset (Ctrl+C stops after the current step with a resumable checkpoint).")
+        var command = new Command("train", "Train a model on an image dataset (Ctrl+C or SIGTERM stops after the current step with a resumable checkpoint; exit code 130 or 143).")
         {
             data, model, output, epochs, budget, batch, lr, lrBase, lrBaseSize, warmup, wd, accum, clip, dropPath, mixup, cutmix, smoothing,
-            aa, reprob, emaOption, emaDecay, pretrained, size, stem, resume, seed, workers, threads, valFraction, device, channelsLast, freeze,
+            aa, reprob, emaOption, emaDecay, pretrained, size, stem, resume, seed, workers, threads, valFraction, device, channelsLast, freeze, force,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            // Bounds named as the user typed them, before anything reaches the trainer (whose own checks name its options).
+            ArgumentBounds.BatchSize("--batch-size", parse.GetValue(batch));
+            ArgumentBounds.Threads("--threads", parse.GetValue(threads), zeroMeansDefault: false);
+            ArgumentBounds.Range("--workers", parse.GetValue(workers), 1, 4 * Environment.ProcessorCount);
+            ArgumentBounds.Range("--grad-accum-steps", parse.GetValue(accum), 1, 1024);
+            if (parse.GetValue(budget) is null) ArgumentBounds.Range("--epochs", parse.GetValue(epochs), 1, 100_000);
+            if (parse.GetValue(size) is { } imageSize) ArgumentBounds.ImageMemory("--image-size", imageSize, parse.GetValue(batch), training: true);
+            if (parse.GetValue(valFraction) is var fraction && !(fraction > 0 && fraction < 1))
+                throw new ArgumentException($"--val-fraction {fraction} is out of range: use a number between 0 and 1.");
             var options = new TrainOptions
             {
                 Data = parse.GetValue(data)!, Model = parse.GetValue(model)!, Output = parse.GetValue(output)!,
@@ -60,18 +71,22 @@ internal static class TrainCommand
                 Pretrained = parse.GetValue(pretrained), ImageSize = parse.GetValue(size), StemStride = parse.GetValue(stem),
                 Resume = parse.GetValue(resume), Seed = parse.GetValue(seed), Workers = parse.GetValue(workers), Threads = parse.GetValue(threads),
                 ValidationFraction = parse.GetValue(valFraction), Device = parse.GetValue(device)!, ChannelsLast = parse.GetValue(channelsLast), FreezeStages = parse.GetValue(freeze),
+                Force = parse.GetValue(force),
             };
             using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            // SIGINT (Ctrl+C) and SIGTERM (kill, systemd, docker stop) both stop after the current step with a resumable
+            // checkpoint; the exit code is then 128 + the signal (130, 143). A second signal ends the process at once.
+            var signal = 0;
+            void OnSignal(PosixSignalContext context)
             {
-                // The first Ctrl+C stops after the current step and saves; a second one ends the process.
                 if (cancel.IsCancellationRequested) return;
-                e.Cancel = true;
-                Console.Error.WriteLine("stopping after the current step (Ctrl+C again to abort)...");
+                context.Cancel = true;
+                signal = context.Signal == PosixSignal.SIGTERM ? 15 : 2;
+                Console.Error.WriteLine($"{(signal == 15 ? "SIGTERM" : "Ctrl+C")}: stopping after the current step with a resumable checkpoint (again to abort)...");
                 cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
+            }
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             {
                 // A terminal gets a live progress bar; redirected output keeps plain progress lines for logs.
                 var bar = Console.IsOutputRedirected ? null : new ProgressBar();
@@ -79,16 +94,16 @@ internal static class TrainCommand
                 try
                 {
                     var result = trainer.Run(cancel.Token);
-                    return result.Stopped ? 130 : 0;
+                    return result.Stopped ? 128 + Math.Max(2, signal) : 0;
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    return 128 + Math.Max(2, signal);
                 }
                 finally
                 {
                     bar?.Finish();
                 }
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         }));
         return command;

@@ -1,3 +1,4 @@
+using InceptionNeXt.ML.Imaging;
 using System.IO.Compression;
 using System.Text;
 
@@ -285,6 +286,14 @@ public static class PthReader
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
             {
                 throw CheckpointErrors.Format(path, $"zip record '{entry.FullName}' is truncated or corrupt ({e.Message})", e);
+            }
+
+            // Stored (uncompressed) records, which torch.save writes, are not checked by the zip reader: a flipped bit
+            // in the weights would load silently.
+            uint crc = Crc32.Compute(bytes);
+            if (crc != entry.Crc32)
+            {
+                throw CheckpointErrors.Format(path, $"zip record '{entry.FullName}' is corrupt: its CRC-32 is {crc:x8}, the archive records {entry.Crc32:x8} (damaged file or disk?).");
             }
 
             return bytes;

@@ -19,7 +19,7 @@ public static class PthWriter
 {
     private const string Folder = "archive/";
 
-    /// <summary>Saves <paramref name="tree"/> atomically (through "path.tmp", renamed over any existing file).</summary>
+    /// <summary>Saves <paramref name="tree"/> atomically (through a temporary "path.PID.RANDOM.tmp", renamed over any existing file).</summary>
     /// <param name="path">The destination, conventionally .pth or .pt.</param>
     /// <param name="tree">The object to save, e.g. a <see cref="StateDict"/> or a dict such as {"model": sd, "epoch": 3L}.</param>
     /// <exception cref="ArgumentException">The tree holds an unsupported value type or a reference cycle.</exception>

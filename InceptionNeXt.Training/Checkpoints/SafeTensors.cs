@@ -49,7 +49,7 @@ public static class SafeTensors
     }
 
     /// <summary>Writes <paramref name="stateDict"/> (tensors in its order, plus its metadata) atomically to <paramref name="path"/>.</summary>
-    /// <param name="path">The destination; written through "path.tmp" and renamed over any existing file.</param>
+    /// <param name="path">The destination; written through a temporary "path.PID.RANDOM.tmp" and renamed over any existing file.</param>
     /// <param name="stateDict">The tensors.</param>
     public static void Write(string path, StateDict stateDict)
     {

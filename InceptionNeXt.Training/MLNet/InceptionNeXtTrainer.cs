@@ -67,6 +67,7 @@ public sealed class InceptionNeXtTrainer : IEstimator<InceptionNeXtScoringTransf
                 Data = $"IDataView column '{options.ImageColumnName}'",
                 Model = options.Architecture,
                 Output = folder,
+                Force = true, // the trainer's own working folder
                 Pretrained = options.PretrainedWeights,
                 FreezeStages = options.FreezeStages,
                 Epochs = options.Epochs,

@@ -17,7 +17,35 @@ public static class ModelRegistry
     public static ModelConfig GetConfig(string name) =>
         Configs.TryGetValue(name, out var config)
             ? config
-            : throw new ArgumentException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.", nameof(name));
+            : throw new ArgumentException($"Unknown model '{name}'.{Suggestion(name)} Known models: {string.Join(", ", Names)}.", nameof(name));
+
+    /// <summary>" Did you mean 'x'?" for the known name(s) closest to <paramref name="name"/> by edit distance, or "".</summary>
+    internal static string Suggestion(string name)
+    {
+        var lower = (name ?? "").ToLowerInvariant();
+        var scored = Names.Select(n => (Name: n, Distance: EditDistance(lower, n.ToLowerInvariant()))).ToList();
+        var bestDistance = scored.Min(x => x.Distance);
+        // Close enough to be a typo: at most a third of the name wrong (at least 2 edits allowed).
+        if (bestDistance > Math.Max(2, lower.Length / 3)) return "";
+        var best = scored.Where(x => x.Distance == bestDistance).Select(x => $"'{x.Name}'").Take(3).ToList();
+        return $" Did you mean {string.Join(" or ", best)}?";
+    }
+
+    // Levenshtein distance.
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
 
     /// <summary>The InceptionNeXt variants (timm's <c>inception_next_*</c> plus the ablation knobs as options).</summary>
     private static IEnumerable<ModelConfig> InceptionNeXtVariants()

@@ -68,11 +68,16 @@ public static class TorchOnnxExporter
     /// taken from it unless <paramref name="numClasses"/> is set; a training checkpoint brings its labels and input
     /// size too) or freshly initialised otherwise.
     /// </summary>
+    /// <exception cref="ArgumentException">A training checkpoint of another architecture than <paramref name="modelName"/>.</exception>
     public static void Export(string modelName, string? weightsPath, string outputPath, OnnxExportOptions? options = null,
         int? numClasses = null)
     {
         if (weightsPath is not null && IsTrainingCheckpoint(weightsPath))
         {
+            // The checkpoint's architecture decides; a different --model is a mistake to report, not to ignore.
+            if (TorchTraining.TorchTrainingCheckpoint.ReadInfo(weightsPath).Args.GetValueOrDefault("model") is string saved &&
+                !string.Equals(saved, modelName, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--weights {weightsPath} is a checkpoint of {saved}, not of --model {modelName}; export it with --model {saved}.");
             ExportTrainingCheckpoint(weightsPath, outputPath, options, fallbackModelName: modelName);
             return;
         }

@@ -65,14 +65,19 @@ public sealed class TorchTrainer
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        if (o.EarlyStoppingPatience is < 1) throw new ArgumentException($"--early-stopping must be at least 1 epoch, got {o.EarlyStoppingPatience}.");
+        Directory.CreateDirectory(o.Output);
+        // One run per folder: an OS lock (released by the kernel when a process dies, so a killed run leaves nothing that blocks).
+        using var outputLock = OutputLock.Acquire(o.Output);
+        if (o.Resume is null && !o.Force) RefuseExistingRun(o.Output);
+        var resumeInfo = o.Resume is null ? null : TorchTrainingCheckpoint.ReadInfo(o.Resume);
         TorchEngine.Initialize(TorchEngine.EnsureInitialized() with { Threads = o.Threads });
         var device = ParseDevice(o.Device);
         manual_seed(o.Seed);
-        Directory.CreateDirectory(o.Output);
 
-        if (o.EarlyStoppingPatience is < 1) throw new ArgumentException($"--early-stopping must be at least 1 epoch, got {o.EarlyStoppingPatience}.");
         var data = givenData ?? DatasetFactory.Open(o.Data, o.ValidationFraction, o.Seed);
         var classes = data.Train.Classes;
+        CheckClasses(data, resumeInfo);
         var small = IsSmall(data.Train);
         o = o.Resolve(small);
         var size = o.ImageSize ?? (small ? 32 : 224);
@@ -121,12 +126,18 @@ public sealed class TorchTrainer
             ? new Mixup(new MixupOptions(classes.Count, o.Mixup!.Value, o.Cutmix!.Value, LabelSmoothing: o.Smoothing))
             : null;
 
-        // Epoch mode: a per-update cosine over the epochs. Time-budget mode: fitted after timing the first updates.
-        var plannedEpochs = o.TimeBudget is null ? o.Epochs : int.MaxValue;
-        var schedule = o.TimeBudget is null
+        // Epoch mode: a per-update cosine over the epochs. Time-budget mode: fitted after timing the first updates; a resumed
+        // time-budget run keeps the checkpoint's budget, time spent and fitted schedule (or fits it, if saved before that).
+        var budgetEnd = resumeInfo?.TimeBudget?.Budget ?? o.TimeBudget;
+        if (resumeInfo?.TimeBudget is { } savedBudget && o.TimeBudget is { } askedBudget && askedBudget != savedBudget.Budget)
+            log($"warning: --time-budget {askedBudget} ignored: the resumed run keeps its budget of {savedBudget.Budget} ({savedBudget.Elapsed:hh\\:mm\\:ss} spent)");
+        var elapsedBefore = resumeInfo?.TimeBudget?.Elapsed ?? TimeSpan.Zero;
+        var plannedEpochs = budgetEnd is null ? o.Epochs : int.MaxValue;
+        var schedule = budgetEnd is null
             ? new CosineLrSchedule(lr, (long)o.Epochs * updatesPerEpoch, o.MinLr, (long)(o.WarmupEpochs!.Value * updatesPerEpoch), o.WarmupLr)
-            : null;
-        schedule?.Apply(optimizer, 0);
+            : resumeInfo?.TimeBudget is { Fitted: true } ? resumeInfo.Schedule : null;
+        if (budgetEnd is null || resumeInfo is null) schedule?.Apply(optimizer, 0);
+        else if (schedule is null) TorchOptimizers.SetLearningRate(optimizer, o.WarmupLr);
 
         var startEpoch = 0;
         var startPosition = 0L;
@@ -134,24 +145,39 @@ public sealed class TorchTrainer
         long globalStep = 0;
         if (o.Resume is not null)
         {
-            schedule ??= new CosineLrSchedule(lr, 1);
-            var info = TorchTrainingCheckpoint.Load(o.Resume, model, optimizer, schedule, ema, configJson);
+            var info = TorchTrainingCheckpoint.Load(o.Resume, model, optimizer, budgetEnd is null ? schedule : null, ema, configJson);
             startEpoch = (int)info.Progress.Epoch;
             startPosition = info.Progress.DataPosition;
             globalStep = info.Progress.GlobalStep;
             best = info.Progress.BestMetric ?? double.NegativeInfinity;
-            log($"resumed {o.Resume}: epoch {startEpoch + 1}, update {globalStep}");
+            // The optimizer continues at the schedule's rate for the next update (the fitted warmup if not fitted yet).
+            if (schedule is not null) schedule.Apply(optimizer, globalStep);
+            else TorchOptimizers.SetLearningRate(optimizer, o.WarmupLr);
+            var budgetNote = budgetEnd is { } b
+                ? string.Create(CultureInfo.InvariantCulture, $", time budget {b} ({elapsedBefore.TotalSeconds:F0} s spent), ") +
+                  (schedule is null ? "schedule to be fitted" : $"schedule {schedule.TInitial} updates, warmup {schedule.WarmupT}")
+                : "";
+            log($"resumed {o.Resume}: epoch {startEpoch + 1}, update {globalStep}{budgetNote}");
         }
+        var resumeStep = globalStep;
 
-        var history = new TrainingLog(o.Output, append: o.Resume is not null);
+        var history = new TrainingLog(o.Output, append: o.Resume is not null, keepThroughEpoch: o.Resume is null ? null : startEpoch);
         var last = Path.Combine(o.Output, "last.pth");
         EvaluationResult? lastEval = null;
         var stopped = false;
         var epoch = startEpoch;
         var epochsSinceBest = 0;
-        var budgetEnd = o.TimeBudget;
         var trainTimer = new Stopwatch();
         var calibration = new Stopwatch();
+        var sinceStart = Stopwatch.StartNew();
+        TimeSpan Elapsed() => elapsedBefore + clock.Elapsed;
+        TimeBudgetState? BudgetState() => budgetEnd is { } total ? new TimeBudgetState(total, Elapsed(), schedule is not null) : null;
+        void SaveStopped(int position)
+        {
+            TorchTrainingCheckpoint.Save(last, model, optimizer, schedule, ema,
+                new TrainingProgress(epoch, globalStep, double.IsFinite(best) ? best : null, o.Seed, position), configJson, classes, Args(size, small), BudgetState());
+            log($"stopped at epoch {epoch + 1}, batch {position}: resumable checkpoint {last}");
+        }
         model.train();
 
         for (; epoch < plannedEpochs && !stopped; epoch++)
@@ -161,7 +187,14 @@ public sealed class TorchTrainer
             var micro = 0;
             var skippedBefore = loader.SkippedCount;
             trainTimer.Restart();
-            foreach (var batch in loader.GetEpoch(epoch, cancellationToken))
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped between epochs (during validation or the save): resume at the start of this epoch.
+                stopped = true;
+                SaveStopped((int)startPosition);
+                break;
+            }
+            foreach (var batch in CancellableEpoch(loader, epoch, cancellationToken))
             {
                 if (micro < startPosition) { micro++; continue; }
                 using (NewDisposeScope())
@@ -184,17 +217,20 @@ public sealed class TorchTrainer
                 if (micro % o.GradAccumSteps != 0) continue;
                 if (schedule is null)
                 {
-                    // Time budget: fit the schedule to the budget once the first updates are timed.
-                    // Time the updates after start-up (JIT, first allocations); keep ~8% of the budget for validation.
-                    if (globalStep == 5) calibration.Restart();
-                    if (globalStep == 20)
+                    // Time budget: fit the schedule to the budget once the first updates (of this process) are timed:
+                    // updates 5 to 20 after start-up (JIT, first allocations), or fewer when they take more than
+                    // CalibrationShare of the budget.
+                    var local = globalStep - resumeStep;
+                    if (local == CalibrationSkip) calibration.Restart();
+                    var timed = local - CalibrationSkip;
+                    if (local >= CalibrationSkip + CalibrationUpdates || Elapsed().TotalSeconds >= budgetEnd!.Value.TotalSeconds * CalibrationShare)
                     {
-                        var perUpdate = calibration.Elapsed.TotalSeconds / 15;
-                        var remaining = budgetEnd!.Value.TotalSeconds * 0.92 - clock.Elapsed.TotalSeconds;
-                        var total = (long)Math.Max(globalStep + 1, globalStep + remaining / perUpdate);
-                        var warmup = (long)(total * Math.Min(0.2, o.WarmupEpochs!.Value / Math.Max(1.0, total / (double)updatesPerEpoch)));
-                        schedule = new CosineLrSchedule(lr, total, o.MinLr, warmup, o.WarmupLr);
-                        log($"time budget {budgetEnd.Value}: about {total} updates ({total / (double)updatesPerEpoch:F1} epochs), warmup {warmup}");
+                        var perUpdate = timed >= 1 ? calibration.Elapsed.TotalSeconds / timed : sinceStart.Elapsed.TotalSeconds / Math.Max(1, local);
+                        var fit = FitBudget(budgetEnd!.Value, Elapsed(), perUpdate, globalStep, updatesPerEpoch, o.WarmupEpochs!.Value);
+                        schedule = new CosineLrSchedule(lr, fit.Total, o.MinLr, fit.Warmup, o.WarmupLr);
+                        log(string.Create(CultureInfo.InvariantCulture,
+                            $"time budget {budgetEnd.Value}: about {fit.Total} updates ({fit.Total / (double)updatesPerEpoch:F1} epochs), warmup {fit.Warmup}"));
+                        if (fit.Warning is not null) log("warning: " + fit.Warning);
                     }
                     else TorchOptimizers.SetLearningRate(optimizer, o.WarmupLr); // the fitted warmup continues from here
                 }
@@ -215,26 +251,28 @@ public sealed class TorchTrainer
                     log(string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch + 1} [{micro}/{microSteps}] loss {lossSum / Math.Max(1, images):F4} lr {rate:E2} {images / trainTimer.Elapsed.TotalSeconds:F0} img/s"));
                 var scheduleDone = budgetEnd is not null && schedule is not null && globalStep >= schedule.TInitial;
-                if (cancellationToken.IsCancellationRequested || scheduleDone || (budgetEnd is { } end && clock.Elapsed >= end))
+                if (cancellationToken.IsCancellationRequested || scheduleDone || (budgetEnd is { } end && Elapsed() >= end))
                 {
                     stopped = cancellationToken.IsCancellationRequested;
-                    if (stopped)
-                    {
-                        TorchTrainingCheckpoint.Save(last, model, optimizer, schedule, ema,
-                            new TrainingProgress(epoch, globalStep, double.IsFinite(best) ? best : null, o.Seed, micro), configJson, classes, Args(size, small));
-                        log($"stopped at epoch {epoch + 1}, batch {micro}: resumable checkpoint {last}");
-                    }
+                    if (stopped) SaveStopped(micro);
                     break;
                 }
+            }
+            if (!stopped && cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled while the loader was between batches: resume from the batches done.
+                stopped = true;
+                SaveStopped(micro);
             }
             startPosition = 0;
             var trainSeconds = trainTimer.Elapsed.TotalSeconds;
             if (stopped) break;
+            ReportSkipped(loader, epoch);
 
             lastEval = TorchEvaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
             double? emaTop1 = ema is null ? null : TorchEvaluator.Evaluate((ImageClassifier)ema.Module, data.Val, eval, o.BatchSize, o.Workers, device).Top1;
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, images), CosineLrSchedule.CurrentRate(optimizer), images / Math.Max(1e-9, trainSeconds),
-                lastEval.Top1, lastEval.Top5, lastEval.Loss, emaTop1, loader.SkippedCount - skippedBefore, clock.Elapsed.TotalSeconds);
+                lastEval.Top1, lastEval.Top5, lastEval.Loss, emaTop1, loader.SkippedCount - skippedBefore, Elapsed().TotalSeconds);
             history.Add(record);
             OnEpoch?.Invoke(record);
             log(string.Create(CultureInfo.InvariantCulture,
@@ -242,11 +280,11 @@ public sealed class TorchTrainer
             var improved = lastEval.Top1 > best;
             if (improved) best = lastEval.Top1;
             epochsSinceBest = improved ? 0 : epochsSinceBest + 1;
-            TorchTrainingCheckpoint.Save(last, model, optimizer, schedule ?? new CosineLrSchedule(lr, 1), ema,
-                new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small));
+            TorchTrainingCheckpoint.Save(last, model, optimizer, schedule, ema,
+                new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small), BudgetState());
             if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
             HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
-            if (budgetEnd is { } limit && (clock.Elapsed >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
+            if (budgetEnd is { } limit && (Elapsed() >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
             if (o.EarlyStoppingPatience is { } patience && epochsSinceBest >= patience)
             {
                 log(string.Create(CultureInfo.InvariantCulture, $"early stopping: validation top-1 has not improved on {best:F2}% for {patience} epoch(s)"));
@@ -255,6 +293,11 @@ public sealed class TorchTrainer
             }
         }
 
+        if (stopped && lastEval is null)
+        {
+            log($"stopped before the first validation; resume with --resume {last}");
+            return new TrainResult(double.IsFinite(best) ? best : 0, new EvaluationResult(0, 0, 0, 0, [], 0), epoch - startEpoch, stopped, last);
+        }
         lastEval ??= TorchEvaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
         log(string.Create(CultureInfo.InvariantCulture, $"top-1: {lastEval.Top1:F2}% (top-5 {lastEval.Top5:F2}%, best {Math.Max(best, lastEval.Top1):F2}%) on {lastEval.Count} validation images"));
         return new TrainResult(Math.Max(best, lastEval.Top1), lastEval, epoch - startEpoch, stopped, last);
@@ -373,9 +416,120 @@ public sealed class TorchTrainer
         return false;
     }
 
+    /// <summary>Updates of a time-budget run (after start-up or resume) before its per-update time is measured.</summary>
+    internal const int CalibrationSkip = 5;
+
+    /// <summary>Updates timed to fit a time-budget schedule.</summary>
+    internal const int CalibrationUpdates = 15;
+
+    /// <summary>The share of a time budget after which the schedule is fitted even if fewer updates were timed (a slow model or a short budget).</summary>
+    internal const double CalibrationShare = 0.15;
+
+    /// <summary>The largest share of a fitted time-budget schedule spent warming up.</summary>
+    internal const double MaxWarmupShare = 0.2;
+
+    /// <summary>The share of a time budget kept for validation and checkpoints.</summary>
+    internal const double ValidationReserve = 0.08;
+
+    /// <summary>Fewer fitted updates than this get a warning that the budget is too short.</summary>
+    internal const long MinMeaningfulUpdates = 100;
+
+    /// <summary>
+    /// The schedule of a time-budget run: the updates that fit in what is left of <paramref name="budget"/> (less
+    /// <see cref="ValidationReserve"/>) at <paramref name="secondsPerUpdate"/>, a warmup of <paramref name="warmupEpochs"/>
+    /// capped at <see cref="MaxWarmupShare"/> of them, and a warning when they are fewer than <see cref="MinMeaningfulUpdates"/>.
+    /// </summary>
+    internal static (long Total, long Warmup, string? Warning) FitBudget(TimeSpan budget, TimeSpan elapsed, double secondsPerUpdate, long globalStep,
+        long updatesPerEpoch, double warmupEpochs)
+    {
+        var remaining = budget.TotalSeconds * (1 - ValidationReserve) - elapsed.TotalSeconds;
+        var total = (long)Math.Max(globalStep + 1, globalStep + remaining / Math.Max(1e-9, secondsPerUpdate));
+        var warmup = (long)Math.Min(total * MaxWarmupShare, warmupEpochs * updatesPerEpoch);
+        var warning = total >= MinMeaningfulUpdates ? null : string.Create(CultureInfo.InvariantCulture,
+            $"--time-budget {budget} leaves time for only about {total} updates ({total / (double)Math.Max(1, updatesPerEpoch):F1} epochs at {secondsPerUpdate:F2} s each), too few to train a useful model; give a longer budget, or use a smaller model, batch or --image-size.");
+        return (total, warmup, warning);
+    }
+
+    // An epoch's batches that end (instead of throwing) when the run is cancelled while the loader waits for a batch.
+    private static IEnumerable<Batch> CancellableEpoch(DataLoader loader, int epoch, CancellationToken token)
+    {
+        using var e = loader.GetEpoch(epoch, token).GetEnumerator();
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = e.MoveNext();
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                more = false;
+            }
+            if (!more) yield break;
+            yield return e.Current;
+        }
+    }
+
+    /// <summary>The files a training run writes to its output folder, which a new run there would replace.</summary>
+    internal static readonly string[] RunFiles = ["last.pth", "best.pth", "log.csv", "log.jsonl"];
+
+    // A new run (no --resume) does not replace another run's checkpoints and log unless forced.
+    private static void RefuseExistingRun(string folder)
+    {
+        var existing = RunFiles.Where(f => File.Exists(Path.Combine(folder, f))).ToList();
+        if (existing.Count > 0)
+            throw new IOException($"--output {folder} already holds a training run ({string.Join(", ", existing)}); continue it with --resume {Path.Combine(folder, "last.pth")}, choose another --output, or pass --force to replace it.");
+    }
+
+    // At least two classes, each with training images; on resume, the checkpoint's classes.
+    private void CheckClasses(OpenedDatasets data, TrainingCheckpointInfo? resume)
+    {
+        var classes = data.Train.Classes;
+        if (classes.Count < 2)
+            throw new ArgumentException($"--data {o.Data} has {classes.Count} class{(classes.Count == 1 ? $" ('{classes[0]}')" : "es")}; a classifier needs at least two (one subfolder per class).");
+        var counts = new int[classes.Count];
+        for (var i = 0; i < data.Train.Count; i++)
+        {
+            var label = data.Train.GetLabel(i);
+            if ((uint)label < (uint)counts.Length) counts[label]++;
+        }
+        var empty = classes.Where((_, i) => counts[i] == 0).ToList();
+        if (empty.Count > 0)
+            throw new ArgumentException($"--data {o.Data}: class{(empty.Count > 1 ? "es" : "")} {string.Join(", ", empty.Select(c => $"'{c}'"))} ha{(empty.Count > 1 ? "ve" : "s")} no training images; add images or remove the folder{(empty.Count > 1 ? "s" : "")}.");
+        if (resume?.ClassLabels is { } saved && !saved.SequenceEqual(classes, StringComparer.Ordinal))
+        {
+            var onlySaved = saved.Except(classes, StringComparer.Ordinal).ToList();
+            var onlyData = classes.Except(saved, StringComparer.Ordinal).ToList();
+            var difference = onlySaved.Count + onlyData.Count == 0
+                ? "the same classes in another order"
+                : string.Join("; ", new[]
+                {
+                    onlySaved.Count > 0 ? "only in the checkpoint: " + string.Join(", ", onlySaved) : null,
+                    onlyData.Count > 0 ? "only in the data: " + string.Join(", ", onlyData) : null,
+                }.Where(x => x is not null));
+            throw new ArgumentException($"--resume {o.Resume} was trained on other classes than --data {o.Data} ({difference}); resume with the same data, or start a new run with --pretrained {o.Resume}.");
+        }
+    }
+
+    /// <summary>How many skipped file names an epoch's log line shows (skipped.txt in the output folder lists them all).</summary>
+    internal const int SkippedNamesShown = 5;
+
+    // Names the images skipped as unreadable in an epoch: a few in the log, all of them in skipped.txt.
+    private void ReportSkipped(DataLoader loader, int epoch)
+    {
+        var skipped = loader.SkippedInEpoch(epoch);
+        if (skipped.Count == 0) return;
+        var file = Path.Combine(o.Output, "skipped.txt");
+        File.AppendAllLines(file, skipped.Select(x => $"epoch {epoch + 1}	{x.Name}	{x.Reason.ReplaceLineEndings(" ")}"));
+        var names = skipped.Select(x => x.Name).Distinct(StringComparer.Ordinal).ToList();
+        log($"skipped {skipped.Count} unreadable image(s) in epoch {epoch + 1}: {string.Join(", ", names.Take(SkippedNamesShown))}" +
+            (names.Count > SkippedNamesShown ? $" and {names.Count - SkippedNamesShown} more" : "") + $" (all listed in {file})");
+    }
+
     private static void CopyAtomically(string source, string destination)
     {
-        var temporary = destination + ".tmp";
+        // A name of its own, so that nothing else writing next to the destination shares it.
+        var temporary = $"{destination}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         File.Copy(source, temporary, overwrite: true);
         File.Move(temporary, destination, overwrite: true);
     }

@@ -21,11 +21,14 @@ namespace InceptionNeXt.Training.TorchTraining;
 /// </summary>
 public static class TorchTrainingCheckpoint
 {
-    /// <summary>Saves the training state atomically to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Saves the training state atomically to <paramref name="path"/>; <paramref name="timeBudget"/> records a time-budget
+    /// run's budget and elapsed time (the fitted schedule itself is <paramref name="scheduler"/>).
+    /// </summary>
     /// <exception cref="NotSupportedException">The optimizer is neither TorchSharp's AdamW nor its SGD.</exception>
     public static void Save(string path, nn.Module model, optim.Optimizer optimizer, CosineLrSchedule? scheduler, TorchModelEma? ema,
         TrainingProgress progress, string? modelConfigJson = null, IReadOnlyList<string>? classLabels = null,
-        IReadOnlyDictionary<string, object?>? args = null)
+        IReadOnlyDictionary<string, object?>? args = null, TimeBudgetState? timeBudget = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -59,6 +62,12 @@ public static class TorchTrainingCheckpoint
             ["model_config"] = modelConfigJson,
             ["class_labels"] = classLabels?.ToList(),
             ["args"] = args is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(args),
+            ["time_budget"] = timeBudget is null ? null : new Dictionary<string, object?>
+            {
+                ["budget_s"] = timeBudget.Budget.TotalSeconds,
+                ["elapsed_s"] = timeBudget.Elapsed.TotalSeconds,
+                ["fitted"] = timeBudget.Fitted,
+            },
         };
         PthWriter.Save(path, tree);
     }
@@ -326,7 +335,25 @@ public static class TorchTrainingCheckpoint
         var args = top.GetValueOrDefault("args") as Dictionary<string, object?> ?? [];
         var optimizerType = Dict(top, "optimizer", path).GetValueOrDefault("type") as string ?? "?";
         return new TrainingCheckpointInfo(progress, top.GetValueOrDefault("model_config") as string, labels, args, optimizerType,
-            top.GetValueOrDefault("ema") is Dictionary<string, object?>);
+            top.GetValueOrDefault("ema") is Dictionary<string, object?>)
+        {
+            Schedule = top.GetValueOrDefault("scheduler") is Dictionary<string, object?> s ? Schedule(s, path) : null,
+            TimeBudget = top.GetValueOrDefault("time_budget") is Dictionary<string, object?> b
+                ? new TimeBudgetState(TimeSpan.FromSeconds(Double(b, "budget_s", path)), TimeSpan.FromSeconds(Double(b, "elapsed_s", path)),
+                    b.GetValueOrDefault("fitted") is true)
+                : null,
+        };
+    }
+
+    // The stored cosine schedule (SchedulerState's fields) with its position.
+    private static CosineLrSchedule? Schedule(Dictionary<string, object?> s, string path)
+    {
+        if (s.GetValueOrDefault("type") as string != "cosine" || s.GetValueOrDefault("t_initial") is not long tInitial || tInitial < 1) return null;
+        return new CosineLrSchedule(Double(s, "base_lr", path), tInitial, Double(s, "lr_min", path), Long(s, "warmup_t", path),
+            Double(s, "warmup_lr_init", path), s.GetValueOrDefault("warmup_prefix") is true, s.GetValueOrDefault("t_in_epochs") is true)
+        {
+            T = Long(s, "t", path),
+        };
     }
 
     private static Dictionary<string, object?> Dict(Dictionary<string, object?> d, string key, string path) =>

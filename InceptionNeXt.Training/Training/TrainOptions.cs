@@ -66,8 +66,18 @@ public sealed record TrainOptions
     public int Seed { get; init; } = 42;
     /// <summary>Data-loading worker threads.</summary>
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
-    /// <summary>libtorch intra-op threads.</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>libtorch intra-op threads (default <see cref="DefaultThreads"/>).</summary>
+    public int Threads { get; init; } = DefaultThreads;
+
+    /// <summary>
+    /// The default <see cref="Threads"/>: half the cores (at least 1, at most 8), the data-loading workers getting the other
+    /// half. One intra-op thread per core made libtorch's OpenMP workers spin against the loader and any other process on a
+    /// shared machine, and a step then took many times longer (issue 14).
+    /// </summary>
+    public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
+
+    /// <summary>Start a new run in <see cref="Output"/> even when it holds one already (its checkpoints and log are replaced).</summary>
+    public bool Force { get; init; }
     /// <summary>
     /// Early stopping: end the run after this many epochs in a row without a better validation top-1 (null = off; best.pth
     /// keeps the best epoch either way).

@@ -22,7 +22,20 @@ public sealed record TrainingProgress(long Epoch, long GlobalStep, double? BestM
 /// <param name="OptimizerType">Optimizer type name stored ("AdamW" or "Sgd").</param>
 /// <param name="HasEma">Whether the checkpoint holds EMA weights.</param>
 public sealed record TrainingCheckpointInfo(TrainingProgress Progress, string? ModelConfigJson, IReadOnlyList<string>? ClassLabels,
-    IReadOnlyDictionary<string, object?> Args, string OptimizerType, bool HasEma);
+    IReadOnlyDictionary<string, object?> Args, string OptimizerType, bool HasEma)
+{
+    /// <summary>The learning-rate schedule stored with the checkpoint (its parameters and position), if any.</summary>
+    public CosineLrSchedule? Schedule { get; init; }
+
+    /// <summary>The time budget of a <see cref="TrainOptions.TimeBudget"/> run and how much of it was spent, if the run had one.</summary>
+    public TimeBudgetState? TimeBudget { get; init; }
+}
+
+/// <summary>Where a time-budget run stands, stored in its checkpoints so that a resumed run keeps the budget and schedule.</summary>
+/// <param name="Budget">The whole run's budget.</param>
+/// <param name="Elapsed">Training time spent when the checkpoint was saved.</param>
+/// <param name="Fitted">Whether the schedule had been fitted to the budget (false: the resumed run fits it).</param>
+public sealed record TimeBudgetState(TimeSpan Budget, TimeSpan Elapsed, bool Fitted);
 
 /// <summary>
 /// The training checkpoint format: one PyTorch zip file that <c>torch.load</c> opens, a dict tagged

@@ -23,20 +23,42 @@ public sealed class TrainingLog
 {
     private readonly string csvPath;
     private readonly string jsonPath;
+    private const string Header = "epoch,train_loss,lr,img_per_s,top1,top5,val_loss,ema_top1,skipped,elapsed_s\n";
+
+    // UTF-8 without a byte-order mark: File.AppendAllText with Encoding.UTF8 starts an empty file with one, which
+    // line-oriented JSON readers reject.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly List<EpochRecord> records = [];
 
-    /// <summary>Opens (or, on resume, continues) the log in <paramref name="folder"/>.</summary>
-    public TrainingLog(string folder, bool append)
+    /// <summary>
+    /// Opens (or, on resume, continues) the log in <paramref name="folder"/>. When continuing, epochs after
+    /// <paramref name="keepThroughEpoch"/> (logged by a run killed before it saved that epoch's checkpoint, so the resumed
+    /// run repeats them) are dropped, so that no epoch is logged twice.
+    /// </summary>
+    public TrainingLog(string folder, bool append, int? keepThroughEpoch = null)
     {
         csvPath = Path.Combine(folder, "log.csv");
         jsonPath = Path.Combine(folder, "log.jsonl");
         if (append && File.Exists(jsonPath))
-            records.AddRange(File.ReadLines(jsonPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<EpochRecord>(l)!));
-        else
         {
-            File.WriteAllText(csvPath, "epoch,train_loss,lr,img_per_s,top1,top5,val_loss,ema_top1,skipped,elapsed_s\n");
-            File.WriteAllText(jsonPath, "");
+            var all = File.ReadLines(jsonPath).Select(l => l.TrimStart('\uFEFF')).Where(l => l.Length > 0)
+                .Select(l => JsonSerializer.Deserialize<EpochRecord>(l)!).ToList();
+            records.AddRange(all.Where(r => keepThroughEpoch is not { } keep || r.Epoch <= keep)
+                .GroupBy(r => r.Epoch).Select(g => g.Last()).OrderBy(r => r.Epoch));
+            if (records.Count != all.Count) Rewrite();
         }
+        else Rewrite();
+    }
+
+    // Writes both files from the records (the header only when there are none).
+    private void Rewrite()
+    {
+        var kept = records.ToList();
+        records.Clear();
+        File.WriteAllText(csvPath, Header, Utf8);
+        File.WriteAllText(jsonPath, "", Utf8);
+        foreach (var r in kept) Add(r);
     }
 
     /// <summary>Epochs logged so far.</summary>
@@ -49,7 +71,7 @@ public sealed class TrainingLog
         var c = CultureInfo.InvariantCulture;
         File.AppendAllText(csvPath, string.Join(",", r.Epoch.ToString(c), r.TrainLoss.ToString("F5", c), r.LearningRate.ToString("E4", c),
             r.ImagesPerSecond.ToString("F1", c), r.Top1.ToString("F3", c), r.Top5.ToString("F3", c), r.ValLoss.ToString("F5", c),
-            r.EmaTop1?.ToString("F3", c) ?? "", r.Skipped.ToString(c), r.ElapsedSeconds.ToString("F1", c)) + "\n", Encoding.UTF8);
-        File.AppendAllText(jsonPath, JsonSerializer.Serialize(r) + "\n", Encoding.UTF8);
+            r.EmaTop1?.ToString("F3", c) ?? "", r.Skipped.ToString(c), r.ElapsedSeconds.ToString("F1", c)) + "\n", Utf8);
+        File.AppendAllText(jsonPath, JsonSerializer.Serialize(r) + "\n", Utf8);
     }
 }

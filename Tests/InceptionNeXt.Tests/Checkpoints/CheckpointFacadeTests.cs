@@ -33,7 +33,7 @@ public sealed class CheckpointFacadeTests
         File.WriteAllText(path, "original");
         Assert.ThrowsExactly<ArgumentException>(() => PthWriter.Save(path, new Dictionary<string, object?> { ["bad"] = new object() }));
         Assert.AreEqual("original", File.ReadAllText(path));
-        Assert.IsFalse(File.Exists(path + ".tmp"));
+        Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 
     [TestMethod]
