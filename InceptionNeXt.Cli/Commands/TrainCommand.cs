@@ -37,7 +37,7 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from a training checkpoint (last.pth)" };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
         var workers = new Option<int>("--workers", "-j") { Description = "Data-loading threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2) };
-        var threads = new Option<int>("--threads") { Description = "libtorch (TorchSharp) intra-op threads (default: half the cores, 1 to 8)", DefaultValueFactory = _ => TrainOptions.DefaultThreads };
+        var threads = new Option<int>("--threads") { Description = "libtorch (TorchSharp) intra-op threads (default: the cores other processes leave free, 1 to 8)", DefaultValueFactory = _ => TrainOptions.DefaultThreads };
         var force = new Option<bool>("--force") { Description = "Start a new run in an --output folder that holds one (its checkpoints and log are replaced)" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Validation share when the data has no validation set", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N]", DefaultValueFactory = _ => "cpu" };

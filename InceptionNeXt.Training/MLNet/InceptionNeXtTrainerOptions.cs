@@ -80,8 +80,8 @@ public sealed class InceptionNeXtTrainerOptions
     /// <summary>Training device: <c>cpu</c> (default) or <c>cuda[:N]</c> with TorchSharp's CUDA backend referenced.</summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>libtorch intra-op threads (default: one per core).</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>libtorch intra-op threads (default <see cref="TrainOptions.DefaultThreads"/>: the cores other processes leave free, at most 8).</summary>
+    public int Threads { get; set; } = TrainOptions.DefaultThreads;
 
     /// <summary>Image decoding and augmentation threads (default: half the cores, at least 1).</summary>
     public int Workers { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);

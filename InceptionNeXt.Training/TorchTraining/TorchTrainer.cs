@@ -82,6 +82,7 @@ public sealed class TorchTrainer
         o = o.Resolve(small);
         var size = o.ImageSize ?? (small ? 32 : 224);
         log($"data: {data.Description}; {data.Train.Count} train / {data.Val.Count} validation images, {classes.Count} classes");
+        log($"threads: {o.Threads} libtorch, {o.Workers} data-loading, on {Environment.ProcessorCount} cores");
 
         Func<ModelConfig, ModelConfig> configure = c => c with
         {

@@ -274,7 +274,16 @@ public sealed class TrainingRunReliabilityTests
         var unknown = Assert.ThrowsExactly<ArgumentException>(() => ModelRegistry.GetConfig("inceptionnext_ato"));
         StringAssert.Contains(unknown.Message, "Did you mean 'inceptionnext_atto'?");
         Assert.IsFalse(Assert.ThrowsExactly<ArgumentException>(() => ModelRegistry.GetConfig("resnet50")).Message.Contains("Did you mean", StringComparison.Ordinal));
-        Assert.AreEqual(TrainOptions.DefaultThreads, new TrainOptions { Data = "d", Model = "m", Output = "o" }.Threads);
-        Assert.IsTrue(TrainOptions.DefaultThreads >= 1 && TrainOptions.DefaultThreads <= Math.Max(1, Environment.ProcessorCount / 2));
+        var threads = new TrainOptions { Data = "d", Model = "m", Output = "o" }.Threads;
+        Assert.IsTrue(threads >= 1 && threads <= Math.Min(8, Environment.ProcessorCount), $"default threads {threads}");
+
+        // The default takes the cores other work leaves free: all on an idle machine, at least one on a busy one.
+        Assert.AreEqual(2, IdleCores.Free(2, 0));
+        Assert.AreEqual(1, IdleCores.Free(2, 1));
+        Assert.AreEqual(1, IdleCores.Free(2, 7));
+        Assert.AreEqual(6, IdleCores.Free(8, 2));
+        Assert.AreEqual(3, IdleCores.Runnable("0.52 0.61 0.70 3/412 12345"));
+        Assert.IsNull(IdleCores.Runnable("0.52 0.61"));
+        Assert.IsNull(IdleCores.Runnable("0.52 0.61 0.70 x/412 12345"));
     }
 }
