@@ -19,19 +19,6 @@ namespace InceptionNeXt.Tests.Export;
 [TestClass]
 public sealed class IsotropicExportTests
 {
-    private const double Tolerance = 1e-4;
-
-    private static (float[] Logits, float[] Features, float[] PreLogits) TorchOutputs(ImageClassifier model, Tensor x)
-    {
-        model.eval();
-        using var noGrad = no_grad();
-        using var features = model.forward_features(x);
-        using var pooled = features.mean([2, 3]);
-        using var preLogits = model.forward_head(features, preLogits: true);
-        using var logits = model.forward_head(features);
-        return (ToArray(logits), ToArray(pooled), ToArray(preLogits));
-    }
-
     [TestMethod]
     public void IsotropicSmallExportedByTheCliMatchesTorchSharpOnOrt()
     {
@@ -43,7 +30,7 @@ public sealed class IsotropicExportTests
         var weights = dir.File("iso.safetensors");
         Checkpoint.SaveStateDict(weights, model.ToStateDict());
         using var x = randn(2, 3, 224, 224);
-        var expected = TorchOutputs(model, x);
+        var expected = TorchOnnxExportTests.TorchOutputs(model, x);
 
         var onnx = dir.File("iso.onnx");
         var (code, _, stderr) = ProcessRunner.RunCli("export", "--model", "inceptionnext_isotropic_small", "--weights", weights,
@@ -51,14 +38,14 @@ public sealed class IsotropicExportTests
         Assert.AreEqual(0, code, stderr);
         var ort = OrtRunner.Run(onnx, ToArray(x), 2, 3, 224, 224);
         CollectionAssert.AreEqual(new long[] { 2, 10 }, ort["logits"].Shape);
-        var worst = AssertClose(expected.Logits, ort["logits"].Values, "logits");
-        worst = Math.Max(worst, AssertClose(expected.Features, ort["features"].Values, "features"));
-        worst = Math.Max(worst, AssertClose(expected.PreLogits, ort["pre_logits"].Values, "pre_logits"));
+        var worst = TorchOnnxExportTests.AssertClose(expected.Logits, ort["logits"].Values, "logits");
+        worst = Math.Max(worst, TorchOnnxExportTests.AssertClose(expected.Features, ort["features"].Values, "features"));
+        worst = Math.Max(worst, TorchOnnxExportTests.AssertClose(expected.PreLogits, ort["pre_logits"].Values, "pre_logits"));
         Console.WriteLine($"inceptionnext_isotropic_small 224 px: max |ORT - TorchSharp| {worst:E2}");
 
         // The literal Split/Concat mixer gives the same outputs.
         var split = TorchOnnxExporter.Export(model, new OnnxExportOptions { MixerForm = MixerOnnxForm.Split });
-        AssertClose(expected.Logits, OrtRunner.Run(split, ToArray(x), 2, 3, 224, 224)["logits"].Values, "split mixer logits");
+        TorchOnnxExportTests.AssertClose(expected.Logits, OrtRunner.Run(split, ToArray(x), 2, 3, 224, 224)["logits"].Values, "split mixer logits");
     }
 
     [TestMethod]
@@ -73,20 +60,11 @@ public sealed class IsotropicExportTests
         using var model = TorchModelRegistry.Create(config);
         RandomiseNormStatistics(model, normWeights: true);
         using var x = randn(2, 3, 40, 40);
-        var expected = TorchOutputs(model, x);
+        var expected = TorchOnnxExportTests.TorchOutputs(model, x);
         var bytes = TorchOnnxExporter.Export(model, new OnnxExportOptions { ImageSize = 40, IncludePreLogits = true });
         var ort = OrtRunner.Run(bytes, ToArray(x), 2, 3, 40, 40);
-        AssertClose(expected.Logits, ort["logits"].Values, "logits");
-        AssertClose(expected.PreLogits, ort["pre_logits"].Values, "pre_logits");
+        TorchOnnxExportTests.AssertClose(expected.Logits, ort["logits"].Values, "logits");
+        TorchOnnxExportTests.AssertClose(expected.PreLogits, ort["pre_logits"].Values, "pre_logits");
         Assert.ThrowsExactly<ArgumentException>(() => TorchOnnxExporter.Export(model, new OnnxExportOptions { ImageSize = 4 }));
-    }
-
-    private static double AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.HasCount(expected.Length, actual, what);
-        var worst = MaxAbsDiff(expected, actual);
-        Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
-        Assert.IsTrue(expected.Any(v => Math.Abs(v) > 1e-3), $"{what}: not trivially zero");
-        return worst;
     }
 }

@@ -28,7 +28,8 @@ public sealed class TorchOnnxExportTests
         yield return [ModelRegistry.GetConfig("convnext_tiny_k3_par1_4") with { NumClasses = 3, Depths = [1, 1, 1, 1], Dims = [32, 64, 96, 128], StemStride = 1 }];
     }
 
-    private static (float[] Logits, float[] Features, float[] PreLogits) TorchOutputs(ImageClassifier model, Tensor x)
+    /// <summary>The eval outputs the ONNX graph exports: logits, pooled features and pre-logits.</summary>
+    internal static (float[] Logits, float[] Features, float[] PreLogits) TorchOutputs(ImageClassifier model, Tensor x)
     {
         model.eval();
         using var noGrad = no_grad();
@@ -95,11 +96,13 @@ public sealed class TorchOnnxExportTests
         Assert.ThrowsExactly<ArgumentException>(() => TorchOnnxExporter.Export(model, new OnnxExportOptions { ImageSize = 16 }));
     }
 
-    private static void AssertClose(float[] expected, float[] actual, string what)
+    /// <summary>Asserts that ONNX Runtime's output is within the export tolerance of TorchSharp's; returns the worst difference.</summary>
+    internal static double AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.HasCount(expected.Length, actual, what);
         var worst = MaxAbsDiff(expected, actual);
         Assert.IsTrue(worst <= Tolerance, $"{what}: max abs diff {worst:E3} > {Tolerance:E0}");
         Assert.IsTrue(expected.Any(v => Math.Abs(v) > 1e-3), $"{what}: not trivially zero");
+        return worst;
     }
 }
