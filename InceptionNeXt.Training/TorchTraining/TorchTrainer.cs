@@ -169,6 +169,7 @@ public sealed class TorchTrainer
         var epoch = startEpoch;
         var epochsSinceBest = 0;
         var trainTimer = new Stopwatch();
+        var lastSaveSeconds = 0.0;
         var calibration = new Stopwatch();
         var sinceStart = Stopwatch.StartNew();
         TimeSpan Elapsed() => elapsedBefore + clock.Elapsed;
@@ -187,6 +188,7 @@ public sealed class TorchTrainer
             long images = 0;
             var micro = 0;
             var skippedBefore = loader.SkippedCount;
+            var stepAtEpochStart = globalStep;
             trainTimer.Restart();
             if (cancellationToken.IsCancellationRequested)
             {
@@ -270,8 +272,12 @@ public sealed class TorchTrainer
             if (stopped) break;
             ReportSkipped(loader, epoch);
 
+            var validationTimer = Stopwatch.StartNew();
             lastEval = TorchEvaluator.Evaluate(model, data.Val, eval, o.BatchSize, o.Workers, device);
             double? emaTop1 = ema is null ? null : TorchEvaluator.Evaluate((ImageClassifier)ema.Module, data.Val, eval, o.BatchSize, o.Workers, device).Top1;
+            if (budgetEnd is { } budget && schedule is not null && globalStep - stepAtEpochStart >= MinRefitUpdates)
+                schedule = Refit(schedule, optimizer, budget, Elapsed(), trainSeconds / (globalStep - stepAtEpochStart),
+                    validationTimer.Elapsed.TotalSeconds + lastSaveSeconds, globalStep, updatesPerEpoch);
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, images), CosineLrSchedule.CurrentRate(optimizer), images / Math.Max(1e-9, trainSeconds),
                 lastEval.Top1, lastEval.Top5, lastEval.Loss, emaTop1, loader.SkippedCount - skippedBefore, Elapsed().TotalSeconds);
             history.Add(record);
@@ -281,10 +287,12 @@ public sealed class TorchTrainer
             var improved = lastEval.Top1 > best;
             if (improved) best = lastEval.Top1;
             epochsSinceBest = improved ? 0 : epochsSinceBest + 1;
+            var saveTimer = Stopwatch.StartNew();
             TorchTrainingCheckpoint.Save(last, model, optimizer, schedule, ema,
                 new TrainingProgress(epoch + 1, globalStep, best, o.Seed, 0), configJson, classes, Args(size, small), BudgetState());
             if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
             HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
+            lastSaveSeconds = saveTimer.Elapsed.TotalSeconds;
             if (budgetEnd is { } limit && (Elapsed() >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
             if (o.EarlyStoppingPatience is { } patience && epochsSinceBest >= patience)
             {
@@ -431,6 +439,23 @@ public sealed class TorchTrainer
 
     /// <summary>The share of a time budget kept for validation and checkpoints.</summary>
     internal const double ValidationReserve = 0.08;
+
+    /// <summary>An epoch with fewer updates than this does not time a refit of a time-budget schedule.</summary>
+    internal const int MinRefitUpdates = 10;
+
+    // A time-budget run's schedule refitted to the speed of the epoch just done (TimeBudgetRefit), logged when it changes.
+    private CosineLrSchedule Refit(CosineLrSchedule schedule, TorchSharp.torch.optim.Optimizer optimizer, TimeSpan budget, TimeSpan elapsed,
+        double secondsPerUpdate, double secondsPerValidation, long globalStep, long updatesPerEpoch)
+    {
+        var total = globalStep + TimeBudgetRefit.RemainingUpdates(budget, elapsed, secondsPerUpdate, secondsPerValidation, updatesPerEpoch);
+        if (!TimeBudgetRefit.Worthwhile(schedule, globalStep, total)) return schedule;
+        var refitted = TimeBudgetRefit.Continue(schedule, globalStep, total);
+        if (ReferenceEquals(refitted, schedule)) return schedule;
+        refitted.Apply(optimizer, globalStep);
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"time budget {budget}: refitted to about {total} updates ({total / (double)updatesPerEpoch:F1} epochs) at {secondsPerUpdate:F3} s per update and {secondsPerValidation:F1} s per validation (was {schedule.TInitial})"));
+        return refitted;
+    }
 
     /// <summary>Fewer fitted updates than this get a warning that the budget is too short.</summary>
     internal const long MinMeaningfulUpdates = 100;
