@@ -57,6 +57,23 @@ internal static class TimeBudgetRefit
         return new CosineLrSchedule(peak, newLength, schedule.MinLr, schedule.WarmupT, schedule.WarmupLrInit, schedule.WarmupPrefix) { T = t };
     }
 
+    /// <summary>
+    /// The share of an epoch that a schedule may end past an epoch end and still be moved back to it: a run that would
+    /// otherwise spend a few updates at its minimum rate in one more epoch, and validate again, ends at that epoch instead.
+    /// </summary>
+    internal const double EpochSnap = 0.05;
+
+    /// <summary>
+    /// <paramref name="total"/> moved back to the epoch end before it when it lies at most <see cref="EpochSnap"/> of an
+    /// epoch past it and that end is still ahead of <paramref name="t"/>; otherwise <paramref name="total"/>.
+    /// </summary>
+    internal static long SnapToEpochEnd(long total, long t, long updatesPerEpoch)
+    {
+        if (updatesPerEpoch < 1) return total;
+        var epochEnd = total / updatesPerEpoch * updatesPerEpoch;
+        return total - epochEnd <= EpochSnap * updatesPerEpoch && epochEnd > t ? epochEnd : total;
+    }
+
     /// <summary>Whether <paramref name="newTotal"/> differs from the schedule's end by more than <see cref="Tolerance"/> of the updates left.</summary>
     internal static bool Worthwhile(CosineLrSchedule schedule, long t, long newTotal)
     {

@@ -447,7 +447,8 @@ public sealed class TorchTrainer
     private CosineLrSchedule Refit(CosineLrSchedule schedule, TorchSharp.torch.optim.Optimizer optimizer, TimeSpan budget, TimeSpan elapsed,
         double secondsPerUpdate, double secondsPerValidation, long globalStep, long updatesPerEpoch)
     {
-        var total = globalStep + TimeBudgetRefit.RemainingUpdates(budget, elapsed, secondsPerUpdate, secondsPerValidation, updatesPerEpoch);
+        var total = TimeBudgetRefit.SnapToEpochEnd(
+            globalStep + TimeBudgetRefit.RemainingUpdates(budget, elapsed, secondsPerUpdate, secondsPerValidation, updatesPerEpoch), globalStep, updatesPerEpoch);
         if (!TimeBudgetRefit.Worthwhile(schedule, globalStep, total)) return schedule;
         var refitted = TimeBudgetRefit.Continue(schedule, globalStep, total);
         if (ReferenceEquals(refitted, schedule)) return schedule;

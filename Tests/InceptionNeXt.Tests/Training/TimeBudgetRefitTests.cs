@@ -48,6 +48,17 @@ public sealed class TimeBudgetRefitTests
     }
 
     [TestMethod]
+    public void AFewUpdatesPastAnEpochEndEndAtIt()
+    {
+        // 468 updates per epoch: 1414 is 10 past the end of epoch 3 (1404), within 5% of an epoch; 1430 is 26 past it.
+        Assert.AreEqual(1404L, TimeBudgetRefit.SnapToEpochEnd(1414, 936, 468));
+        Assert.AreEqual(1430L, TimeBudgetRefit.SnapToEpochEnd(1430, 936, 468));
+        Assert.AreEqual(1404L, TimeBudgetRefit.SnapToEpochEnd(1404, 936, 468));
+        // Not back to an end already passed.
+        Assert.AreEqual(940L, TimeBudgetRefit.SnapToEpochEnd(940, 936, 468));
+    }
+
+    [TestMethod]
     public void NoRefitDuringWarmupNearTheEndOrForSmallChanges()
     {
         var old = new CosineLrSchedule(3e-3, 1000, 1e-6, 100, 1e-6);
