@@ -15,8 +15,7 @@ public sealed class IFormerBlock : nn.Module<Tensor, Tensor>
     private readonly IFormerMixer attn;
     private readonly LayerNorm norm2;
     private readonly Mlp mlp;
-    private readonly Parameter? layerScale1;
-    private readonly Parameter? layerScale2;
+    private readonly bool hasLayerScale;
     private readonly DropPath? dropPath;
 
     /// <summary>Creates the block.</summary>
@@ -45,10 +44,9 @@ public sealed class IFormerBlock : nn.Module<Tensor, Tensor>
         register_module("mlp", mlp);
         if (layerScaleInit is { } init)
         {
-            layerScale1 = new Parameter(full(dim, init));
-            layerScale2 = new Parameter(full(dim, init));
-            register_parameter("layer_scale_1", layerScale1);
-            register_parameter("layer_scale_2", layerScale2);
+            hasLayerScale = true;
+            register_parameter("layer_scale_1", new Parameter(full(dim, init)));
+            register_parameter("layer_scale_2", new Parameter(full(dim, init)));
         }
     }
 
@@ -65,21 +63,22 @@ public sealed class IFormerBlock : nn.Module<Tensor, Tensor>
     public Mlp Mlp => mlp;
 
     /// <summary>The mixer branch's layer scale (null in the first two stages).</summary>
-    public Parameter? LayerScale1 => layerScale1;
+    public Parameter? LayerScale1 => hasLayerScale ? get_parameter("layer_scale_1") : null;
 
     /// <summary>The MLP branch's layer scale (null in the first two stages).</summary>
-    public Parameter? LayerScale2 => layerScale2;
+    public Parameter? LayerScale2 => hasLayerScale ? get_parameter("layer_scale_2") : null;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var a = attn.call(norm1.call(input));
-        if (layerScale1 is not null) a = a.mul(layerScale1);
+        // Looked up by name: Module.to() replaces registered parameters, so a field would keep the disposed originals.
+        if (LayerScale1 is { } scale1) a = a.mul(scale1);
         if (dropPath is not null) a = dropPath.call(a);
         var x = input.add(a);
         var m = mlp.call(norm2.call(x));
-        if (layerScale2 is not null) m = m.mul(layerScale2);
+        if (LayerScale2 is { } scale2) m = m.mul(scale2);
         if (dropPath is not null) m = dropPath.call(m);
         return scope.MoveToOuter(x.add(m));
     }

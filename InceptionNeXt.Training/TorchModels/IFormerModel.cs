@@ -16,7 +16,6 @@ namespace InceptionNeXt.Training.TorchModels;
 public sealed class IFormerModel : ImageClassifier
 {
     private readonly nn.Module<Tensor, Tensor>[] embeds = new nn.Module<Tensor, Tensor>[4];
-    private readonly Parameter[] posEmbeds = new Parameter[4];
     private readonly Sequential[] blocks = new Sequential[4];
     private readonly int[] grids = new int[4];
     private readonly LayerNorm norm;
@@ -37,8 +36,7 @@ public sealed class IFormerModel : ImageClassifier
             embeds[s] = s == 0 ? new IFormerFirstPatchEmbed(config.InChannels, dims[0]) : new IFormerPatchEmbed(dims[s - 1], dims[s]);
             register_module(s == 0 ? "patch_embed" : $"patch_embed{s + 1}", embeds[s]);
             grids[s] = grid;
-            posEmbeds[s] = new Parameter(zeros(1, grid, grid, dims[s]));
-            register_parameter($"pos_embed{s + 1}", posEmbeds[s]);
+            register_parameter(PosEmbedName(s), new Parameter(zeros(1, grid, grid, dims[s])));
             blocks[s] = nn.Sequential();
             for (var j = 0; j < config.Depths[s]; j++, index++)
             {
@@ -57,14 +55,21 @@ public sealed class IFormerModel : ImageClassifier
         register_module("head", head);
         InitWeights();
         using var noGrad = no_grad();
-        foreach (var p in posEmbeds) TruncatedNormal.Fill(p, 0, 0.02, -2, 2);
+        foreach (var p in PosEmbeds) TruncatedNormal.Fill(p, 0, 0.02, -2, 2);
     }
 
     /// <summary>The stage embeddings: <see cref="IFormerFirstPatchEmbed"/>, then three <see cref="IFormerPatchEmbed"/>.</summary>
     public IReadOnlyList<nn.Module<Tensor, Tensor>> PatchEmbeds => embeds;
 
     /// <summary>The positional embeddings (1, grid, grid, dim), one per stage.</summary>
-    public IReadOnlyList<Parameter> PosEmbeds => posEmbeds;
+    public IReadOnlyList<Parameter> PosEmbeds => Enumerable.Range(0, 4).Select(PosEmbed).ToList();
+
+    // Looked up by name at each use: Module.to() (another device or dtype) replaces registered parameters, and an array
+    // field would keep the disposed originals (float64 or CUDA copies of iFormer failed with "empty handle").
+    private static string PosEmbedName(int stage) => $"pos_embed{stage + 1}";
+
+    private Parameter PosEmbed(int stage) =>
+        get_parameter(PosEmbedName(stage)) ?? throw new InvalidOperationException($"{PosEmbedName(stage)} is not registered.");
 
     /// <summary>The blocks of each stage (<see cref="IFormerBlock"/>).</summary>
     public IReadOnlyList<Sequential> Blocks => blocks;
@@ -88,7 +93,7 @@ public sealed class IFormerModel : ImageClassifier
     /// </summary>
     public Tensor PositionalEmbedding(int stage, long h, long w)
     {
-        var pos = posEmbeds[stage];
+        var pos = PosEmbed(stage);
         if (h * w == (long)grids[stage] * grids[stage]) return pos.alias();
         using var scope = NewDisposeScope();
         var resized = nn.functional.interpolate(pos.permute(0, 3, 1, 2), size: [h, w], mode: InterpolationMode.Bilinear,
