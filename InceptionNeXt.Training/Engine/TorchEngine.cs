@@ -18,6 +18,11 @@ public static class TorchEngine
     /// <summary>Whether the glibc malloc policy was applied.</summary>
     public static bool MallocTuned { get; private set; }
 
+    /// <summary>oneDNN's instruction-set cap in force (<see cref="TorchEngineOptions.OneDnnMaxCpuIsa"/>), or null for oneDNN's own choice.</summary>
+    public static string? OneDnnMaxCpuIsa { get; private set; }
+
+    private static bool s_isaApplied;
+
     /// <summary>
     /// Starts the engine with <paramref name="options"/> (defaults when null). A second call with other options changes
     /// the thread count and channels-last choice; the malloc policy, applied once, stays.
@@ -29,6 +34,12 @@ public static class TorchEngine
         {
             options ??= s_options ?? new TorchEngineOptions();
             if (options.TuneMalloc && !MallocTuned) MallocTuned = MallocPolicy.Apply(options.MallocThresholdBytes);
+            if (!s_isaApplied)
+            {
+                // Before libtorch loads: oneDNN reads the cap once, when it builds its first kernel.
+                OneDnnMaxCpuIsa = OneDnnIsa.Apply(options.OneDnnMaxCpuIsa);
+                s_isaApplied = true;
+            }
             Load();
             if (options.Threads is { } threads)
             {

@@ -19,6 +19,15 @@ public sealed record TorchEngineOptions
     /// <summary>The mmap and trim thresholds the malloc policy sets (1 GiB: no tensor buffer is unmapped or trimmed).</summary>
     public int MallocThresholdBytes { get; init; } = 1 << 30;
 
+    /// <summary>
+    /// The highest instruction set oneDNN (libtorch's CPU convolutions) may use, as oneDNN's <c>ONEDNN_MAX_CPU_ISA</c>
+    /// values (<c>AVX2</c>, <c>AVX512_CORE</c>, <c>ALL</c>...). Default: <c>AVX2</c> on AMD processors with AVX-512, whose
+    /// AVX-512 convolutions in libtorch 2.10 computed wrong values (forward and gradients; README "Training on the CPU"),
+    /// null (oneDNN's choice) elsewhere. An <c>ONEDNN_MAX_CPU_ISA</c> environment variable wins over this. Applied once,
+    /// before libtorch builds its first convolution; a later <see cref="TorchEngine.Initialize"/> cannot change it.
+    /// </summary>
+    public string? OneDnnMaxCpuIsa { get; init; } = OneDnnIsa.DefaultCap();
+
     /// <summary>libtorch's intra-op threads; null leaves libtorch's choice (one per physical core).</summary>
     public int? Threads { get; init; }
 

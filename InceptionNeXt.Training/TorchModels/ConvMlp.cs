@@ -1,4 +1,3 @@
-using InceptionNeXt.Training.Engine;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,26 +33,9 @@ public sealed class ConvMlp : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
-        if (input.IsChannelsLast()) return ForwardChannelsLast(input);
         using var h = fc1.call(input);
         using var a = nn.functional.gelu(h);
         using var d = drop.call(a);
         return fc2.call(d);
-    }
-
-    // On channels-last input a 1x1 convolution is a matrix product over the NHWC view, so the two run as linear layers on
-    // the convolutions' own (4-d) weights: the same parameters and gradients without oneDNN's 1x1 convolution, which in
-    // libtorch 2.10 (oneDNN 3.7.1, brgconv_1x1:avx512_core) gave wrong values with a nonzero bias on an AMD EPYC (the
-    // stage-0 MLP of inceptionnext_atto off by 25% against float64; TorchConvMlpTests) and ran at half the speed.
-    private Tensor ForwardChannelsLast(Tensor input)
-    {
-        using var nhwc = input.permute(0, 2, 3, 1);
-        using var w1 = fc1.weight!.flatten(1);
-        using var h = nn.functional.linear(nhwc, w1, fc1.bias);
-        using var a = nn.functional.gelu(h);
-        using var d = drop.call(a);
-        using var w2 = fc2.weight!.flatten(1);
-        using var y = nn.functional.linear(d, w2, fc2.bias);
-        return y.permute(0, 3, 1, 2);
     }
 }
