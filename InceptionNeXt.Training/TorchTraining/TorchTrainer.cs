@@ -82,7 +82,8 @@ public sealed class TorchTrainer
         o = o.Resolve(small);
         var size = o.ImageSize ?? (small ? 32 : 224);
         log($"data: {data.Description}; {data.Train.Count} train / {data.Val.Count} validation images, {classes.Count} classes");
-        log($"threads: {o.Threads} libtorch, {o.Workers} data-loading, on {Environment.ProcessorCount} cores");
+        log($"threads: {o.Threads} libtorch, {o.Workers} data-loading, on {Environment.ProcessorCount} cores" +
+            (TorchEngine.OneDnnMaxCpuIsa is { } isa ? $"; oneDNN capped at {isa}" : ""));
 
         Func<ModelConfig, ModelConfig> configure = c => c with
         {
