@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -22,21 +23,41 @@ internal static partial class OneDnnIsa
     /// </summary>
     public static string? DefaultCap() => IsAmd() && Avx512F.IsSupported ? "AVX2" : null;
 
+    // The value this class put in the environment (so a later call may change its own choice, never the user's).
+    private static string? s_ours;
+    private static readonly Lock Gate = new();
+
     /// <summary>
-    /// Sets <see cref="Variable"/> to <paramref name="cap"/> unless the environment already names one (the user's choice
-    /// wins) or <paramref name="cap"/> is null; returns the cap in force (null: oneDNN's own choice).
+    /// Sets <see cref="Variable"/> to <paramref name="cap"/> (null removes a cap this class set) unless the environment
+    /// names one that this class did not set (the user's choice wins); returns the cap in force (null: oneDNN's choice).
+    /// oneDNN only reads it before it builds its first kernel.
     /// </summary>
     public static string? Apply(string? cap)
     {
-        var existing = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrEmpty(existing)) return existing;
-        if (string.IsNullOrEmpty(cap)) return null;
-        // .NET keeps its own copy of the environment on Unix; oneDNN calls getenv, so the C library's must change too.
-        Environment.SetEnvironmentVariable(Variable, cap);
-        if (!OperatingSystem.IsWindows() && SetEnv(Variable, cap, 1) != 0)
-            throw new InvalidOperationException($"setenv({Variable}) failed; set {Variable}={cap} in the environment instead.");
-        return cap;
+        lock (Gate)
+        {
+            var existing = Environment.GetEnvironmentVariable(Variable);
+            if (!string.IsNullOrEmpty(existing) && existing != s_ours) return existing;
+            if (string.IsNullOrEmpty(cap)) cap = null;
+            if (cap == existing) return cap;
+            // .NET keeps its own copy of the environment on Unix; oneDNN calls getenv, so the C library's must change too.
+            Environment.SetEnvironmentVariable(Variable, cap);
+            if (!OperatingSystem.IsWindows() && (cap is null ? UnsetEnv(Variable) : SetEnv(Variable, cap, 1)) != 0)
+                throw new InvalidOperationException($"setenv({Variable}) failed; set {Variable}={cap} in the environment instead.");
+            s_ours = cap;
+            return cap;
+        }
     }
+
+#pragma warning disable CA2255 // A library's module initializer is the point: it must run before the process's first convolution.
+    // Applies the default cap as soon as this assembly runs, before any model of it is built: oneDNN reads the cap once,
+    // when it builds its first kernel, so waiting for TorchEngine.Initialize missed it whenever a convolution ran first.
+    [ModuleInitializer]
+    internal static void ApplyDefault() => Apply(DefaultCap());
+#pragma warning restore CA2255
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnv(string name);
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);

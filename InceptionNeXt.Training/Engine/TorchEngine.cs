@@ -36,7 +36,8 @@ public static class TorchEngine
             if (options.TuneMalloc && !MallocTuned) MallocTuned = MallocPolicy.Apply(options.MallocThresholdBytes);
             if (!s_isaApplied)
             {
-                // Before libtorch loads: oneDNN reads the cap once, when it builds its first kernel.
+                // The module initializer set the default cap; an option of the caller's replaces it. oneDNN reads the cap
+                // once, when it builds its first kernel.
                 OneDnnMaxCpuIsa = OneDnnIsa.Apply(options.OneDnnMaxCpuIsa);
                 s_isaApplied = true;
             }

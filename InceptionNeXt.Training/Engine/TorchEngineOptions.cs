@@ -23,8 +23,9 @@ public sealed record TorchEngineOptions
     /// The highest instruction set oneDNN (libtorch's CPU convolutions) may use, as oneDNN's <c>ONEDNN_MAX_CPU_ISA</c>
     /// values (<c>AVX2</c>, <c>AVX512_CORE</c>, <c>ALL</c>...). Default: <c>AVX2</c> on AMD processors with AVX-512, whose
     /// AVX-512 convolutions in libtorch 2.10 computed wrong values (forward and gradients; README "Training on the CPU"),
-    /// null (oneDNN's choice) elsewhere. An <c>ONEDNN_MAX_CPU_ISA</c> environment variable wins over this. Applied once,
-    /// before libtorch builds its first convolution; a later <see cref="TorchEngine.Initialize"/> cannot change it.
+    /// null (oneDNN's choice) elsewhere. An <c>ONEDNN_MAX_CPU_ISA</c> environment variable wins over this. The default is
+    /// put in the environment as soon as this assembly runs; another value takes effect only if
+    /// <see cref="TorchEngine.Initialize"/> gets it before the process's first convolution (oneDNN reads the cap once).
     /// </summary>
     public string? OneDnnMaxCpuIsa { get; init; } = OneDnnIsa.DefaultCap();
 
