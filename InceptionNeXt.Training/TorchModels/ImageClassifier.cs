@@ -96,7 +96,8 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     // libtorch 2.10's CPU convolution returned wrong values for NCHW fp32 inputs of 24 or 40 channels on an AVX-512
     // AMD EPYC (2x2 stride-2 conv off by 0.8-1.1 against float64; 8, 48 and 64 channels exact), while the channels-last
     // path was exact for all of them; so on CPU a model with a stage width that is not a multiple of 16 always runs
-    // channels-last.
+    // channels-last. Its channels-last AVX-512 kernels turned out wrong for other shapes, which the AVX2 cap on such
+    // processors fixes for both formats (OneDnnIsa); this choice predates the cap and is kept as measured.
     private bool RunsChannelsLast(Tensor input) =>
         UseChannelsLast || (input.device_type == DeviceType.CPU && Config.Dims.Any(d => d % 16 != 0));
 
