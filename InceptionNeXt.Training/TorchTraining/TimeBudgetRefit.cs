@@ -46,7 +46,7 @@ internal static class TimeBudgetRefit
     internal static CosineLrSchedule Continue(CosineLrSchedule schedule, long t, long newTotal)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        if (schedule.TInEpochs || t < schedule.WarmupT || newTotal == schedule.TInitial + (schedule.WarmupPrefix ? schedule.WarmupT : 0)) return schedule;
+        if (schedule.TInEpochs || t < schedule.WarmupT || newTotal == schedule.EndT) return schedule;
         var phase = schedule.WarmupPrefix ? t - schedule.WarmupT : t;
         var oldLength = schedule.TInitial;
         var newLength = schedule.WarmupPrefix ? newTotal - schedule.WarmupT : newTotal;
@@ -77,7 +77,6 @@ internal static class TimeBudgetRefit
     /// <summary>Whether <paramref name="newTotal"/> differs from the schedule's end by more than <see cref="Tolerance"/> of the updates left.</summary>
     internal static bool Worthwhile(CosineLrSchedule schedule, long t, long newTotal)
     {
-        var end = schedule.TInitial + (schedule.WarmupPrefix ? schedule.WarmupT : 0);
-        return Math.Abs(newTotal - end) > Tolerance * Math.Max(1, end - t);
+        return Math.Abs(newTotal - schedule.EndT) > Tolerance * Math.Max(1, schedule.EndT - t);
     }
 }

@@ -455,7 +455,7 @@ public sealed class TorchTrainer
         if (ReferenceEquals(refitted, schedule)) return schedule;
         refitted.Apply(optimizer, globalStep);
         log(string.Create(CultureInfo.InvariantCulture,
-            $"time budget {budget}: refitted to about {total} updates ({total / (double)updatesPerEpoch:F1} epochs) at {secondsPerUpdate:F3} s per update and {secondsPerValidation:F1} s per validation (was {schedule.TInitial})"));
+            $"time budget {budget}: refitted to about {total} updates ({total / (double)updatesPerEpoch:F1} epochs) at {secondsPerUpdate:F3} s per update and {secondsPerValidation:F1} s per validation (was {schedule.EndT})"));
         return refitted;
     }
 

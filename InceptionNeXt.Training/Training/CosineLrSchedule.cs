@@ -71,6 +71,9 @@ public sealed class CosineLrSchedule
     /// <summary>Whether t counts epochs rather than optimizer updates.</summary>
     public bool TInEpochs { get; }
 
+    /// <summary>The t from which the rate stays at <see cref="MinLr"/>: <see cref="TInitial"/>, after the warmup when <see cref="WarmupPrefix"/>.</summary>
+    public long EndT => TInitial + (WarmupPrefix ? WarmupT : 0);
+
     /// <summary>The last t applied to an optimizer (the schedule's only state, saved in training checkpoints).</summary>
     public long T { get; set; }
 
