@@ -254,7 +254,7 @@ public sealed class TorchTrainer
                 if (OnStep is null && globalStep % 25 == 0)
                     log(string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch + 1} [{micro}/{microSteps}] loss {lossSum / Math.Max(1, images):F4} lr {rate:E2} {images / trainTimer.Elapsed.TotalSeconds:F0} img/s"));
-                var scheduleDone = budgetEnd is not null && schedule is not null && globalStep >= schedule.TInitial;
+                var scheduleDone = budgetEnd is not null && schedule is not null && globalStep >= schedule.EndT;
                 if (cancellationToken.IsCancellationRequested || scheduleDone || (budgetEnd is { } end && Elapsed() >= end))
                 {
                     stopped = cancellationToken.IsCancellationRequested;
@@ -294,7 +294,7 @@ public sealed class TorchTrainer
             if (improved) CopyAtomically(last, Path.Combine(o.Output, "best.pth"));
             HtmlReport.Write(Path.Combine(o.Output, "report.html"), $"{o.Model} on {o.Data}", history.Records, classes, lastEval.PerClass, Settings(lr, size));
             lastSaveSeconds = saveTimer.Elapsed.TotalSeconds;
-            if (budgetEnd is { } limit && (Elapsed() >= limit || (schedule is not null && globalStep >= schedule.TInitial))) { epoch++; break; }
+            if (budgetEnd is { } limit && (Elapsed() >= limit || (schedule is not null && globalStep >= schedule.EndT))) { epoch++; break; }
             if (o.EarlyStoppingPatience is { } patience && epochsSinceBest >= patience)
             {
                 log(string.Create(CultureInfo.InvariantCulture, $"early stopping: validation top-1 has not improved on {best:F2}% for {patience} epoch(s)"));
