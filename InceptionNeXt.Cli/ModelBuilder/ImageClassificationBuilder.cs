@@ -58,8 +58,8 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
 
         var (train, validation) = LoadData(ml);
         var (backbone, backboneName) = LoadBackbone();
-        var cache = o.CacheDirectory ?? DefaultCacheDirectory();
-        log($"backbone: {backboneName}; feature cache: {cache}");
+        var cache = o.CacheDirectory is { } asked ? CheckedCacheDirectory(asked) : DefaultCacheDirectory(log);
+        log($"backbone: {backboneName}; feature cache: {cache ?? "none"}");
 
         // Unreadable images get missing features and a reason in "Error"; they are listed and filtered out below. The
         // featurizer's on-disk cache answers images it has seen (same file, same backbone) without running the backbone.
@@ -77,6 +77,8 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var total = Count(trainAll) + Count(validationAll);
         // Unreadable images are never cached, and never reach the backbone either.
         var fromCache = featurizer.CacheHits;
+        if (featurizer.CacheWriteError is { } cacheError)
+            Console.Error.WriteLine($"warning: the feature cache in {cache} could not be written ({cacheError.Message}); the features were computed, but a rerun computes them again.");
         log($"features: {trainCount} train, {validationCount} validation images, {featurizer.FeatureSize} values each " +
             $"({fromCache} from cache, {total - fromCache - skipped.Count} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
         if (trainCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");
@@ -268,10 +270,35 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         yield return ("SdcaMaximumEntropy (30 passes)", () => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: 30));
     }
 
-    private static string DefaultCacheDirectory()
+    /// <summary>The --cache folder, made now: one that cannot be is refused before any work.</summary>
+    private static string CheckedCacheDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return directory;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--cache {directory}: cannot create the folder ({e.Message}); choose a writable folder.");
+        }
+    }
+
+    /// <summary>~/.cache/inceptionnext/features (XDG_CACHE_HOME when set), or null when it cannot be made (a read-only home, say): the cache was not asked for, so it is only skipped.</summary>
+    private static string? DefaultCacheDirectory(Action<string> log)
     {
         var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "inceptionnext", "features");
+        var directory = Path.Combine(root, "inceptionnext", "features");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return directory;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log($"no feature cache: cannot create {directory} ({e.Message}); pass --cache FOLDER to keep features between runs");
+            return null;
+        }
     }
 }

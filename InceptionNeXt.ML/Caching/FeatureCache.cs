@@ -27,6 +27,11 @@ namespace InceptionNeXt.ML.Caching;
 /// processes may share a cache one flush at a time (flushes take an exclusive lock on the file and keep records that
 /// others appended).
 /// </para>
+/// <para>
+/// <see cref="Flush"/> throws when the file cannot be written. <see cref="TryFlush"/> is for callers to whom the cache
+/// is only a speed-up: a failed write (a full disk, a folder that became read-only) turns the cache memory-only
+/// instead, so a long featurization is not lost to it. A cache on read-only media still answers what it holds.
+/// </para>
 /// </remarks>
 public sealed class FeatureCache : IDisposable
 {
@@ -42,7 +47,7 @@ public sealed class FeatureCache : IDisposable
     private const int MaxPayloadBytes = 1 << 30;
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly object _gate = new();       // guards _entries, _pending, _dimension, _disposed
+    private readonly object _gate = new();       // guards _entries, _pending, _dimension, _disposed, _writeError
     private readonly object _flushGate = new();  // one flush at a time; guards _validLength
     private readonly Dictionary<string, float[]> _entries = new(StringComparer.Ordinal);
     private readonly byte[] _header;
@@ -52,6 +57,7 @@ public sealed class FeatureCache : IDisposable
     private long _hits;
     private long _misses;
     private bool _disposed;
+    private Exception? _writeError;
 
     /// <summary>Opens (or starts) the cache for <paramref name="modelKey"/> under <paramref name="directory"/>; never throws for a missing or damaged file.</summary>
     /// <param name="directory">Root folder of caches; created when missing.</param>
@@ -77,6 +83,17 @@ public sealed class FeatureCache : IDisposable
 
     /// <summary>What went wrong while loading (an unusable header, a dropped damaged tail, an unreadable file); null when nothing did.</summary>
     public string? Warning { get; private set; }
+
+    /// <summary>
+    /// The write error that turned this cache memory-only (see <see cref="TryFlush"/>), or null while it writes to disk.
+    /// </summary>
+    public Exception? WriteError
+    {
+        get
+        {
+            lock (_gate) return _writeError;
+        }
+    }
 
     /// <summary>Number of <see cref="TryGet"/> calls that found a vector.</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -217,19 +234,54 @@ public sealed class FeatureCache : IDisposable
             if (_entries.TryGetValue(key, out float[]? existing) && existing.AsSpan().SequenceEqual(copy)) return;
             _dimension = copy.Length;
             _entries[key] = copy;
-            _pending.Add(new(key, copy));
+            if (_writeError is null) _pending.Add(new(key, copy));
         }
     }
 
-    /// <summary>Writes the entries added since the last flush to disk durably (fsync); a no-op when there are none.</summary>
+    /// <summary>
+    /// Writes the entries added since the last flush to disk durably (fsync); a no-op when there are none, or when the
+    /// cache is memory-only (<see cref="WriteError"/>).
+    /// </summary>
     /// <exception cref="IOException">The file could not be written; the entries stay queued for the next flush.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file or folder may not be written; the entries stay queued.</exception>
     public void Flush()
     {
         lock (_gate) ObjectDisposedException.ThrowIf(_disposed, this);
         FlushPending();
     }
 
-    /// <summary>Flushes, then closes the cache. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>
+    /// Writes like <see cref="Flush"/>, but a write that fails does not throw: the cache turns memory-only for the rest of
+    /// its life. The entries not yet written, and those <see cref="Put"/> later, are still answered by
+    /// <see cref="TryGet"/> but never written (nor by <see cref="Dispose"/>), and <see cref="WriteError"/> holds the error.
+    /// </summary>
+    /// <returns>True when everything added so far is on disk; false when the cache is memory-only, since now or before.</returns>
+    public bool TryFlush()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_writeError is not null) return false;
+        }
+
+        try
+        {
+            FlushPending();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (_gate)
+            {
+                _writeError ??= e;
+                _pending.Clear();
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Flushes (nothing when memory-only), then closes the cache. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         lock (_gate)

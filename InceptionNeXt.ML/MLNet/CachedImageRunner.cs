@@ -7,7 +7,8 @@ namespace InceptionNeXt.ML.MLNet;
 /// Runs images through a model with an on-disk <see cref="FeatureCache"/> in front: an image whose key is cached
 /// (a file by full path, length and modification time; encoded bytes by their SHA-256) is answered from the cache, the
 /// others go to the model in batches and their rows are added. Results come back in input order. Decoded pixels
-/// (MLImage columns) and unreadable images are never cached.
+/// (MLImage columns) and unreadable images are never cached. A cache that cannot be written (a full disk, a read-only
+/// folder) does not stop the run: it turns memory-only and the caller hears of it once, through the callback.
 /// </summary>
 internal static class CachedImageRunner
 {
@@ -17,9 +18,12 @@ internal static class CachedImageRunner
     /// </summary>
     private const int MaxHeldBatches = 8;
 
-    /// <summary>The results of <paramref name="inputs"/>, in order; each cached vector is all outputs' rows end to end.</summary>
+    /// <summary>
+    /// The results of <paramref name="inputs"/>, in order; each cached vector is all outputs' rows end to end. When a
+    /// write to the cache fails and it turns memory-only, <paramref name="writeFailed"/> is called with the error.
+    /// </summary>
     public static IEnumerable<(ImageInput Input, float[][]? Rows, Exception? Error)> Run(OnnxImageModel model, string[] outputs, int[] widths,
-        FeatureCache cache, IEnumerable<ImageInput> inputs)
+        FeatureCache cache, Action<Exception> writeFailed, IEnumerable<ImageInput> inputs)
     {
         var batchSize = model.Options.BatchSize;
         var width = widths.Sum();
@@ -34,16 +38,17 @@ internal static class CachedImageRunner
             if (rows is null) misses++;
             if (misses == batchSize || held.Count >= MaxHeldBatches * batchSize || (misses == 0 && held.Count >= batchSize))
             {
-                foreach (var result in Drain(model, outputs, cache, held)) yield return result;
+                foreach (var result in Drain(model, outputs, cache, writeFailed, held)) yield return result;
                 misses = 0;
             }
         }
-        foreach (var result in Drain(model, outputs, cache, held)) yield return result;
+        foreach (var result in Drain(model, outputs, cache, writeFailed, held)) yield return result;
     }
 
     // Runs the held misses as one batch, caches what they gave, and hands every held entry back in order. The batch is
     // written to disk before its first row is handed back: a caller may stop reading at any row.
-    private static List<(ImageInput, float[][]?, Exception?)> Drain(OnnxImageModel model, string[] outputs, FeatureCache cache, List<Entry> held)
+    private static List<(ImageInput, float[][]?, Exception?)> Drain(OnnxImageModel model, string[] outputs, FeatureCache cache,
+        Action<Exception> writeFailed, List<Entry> held)
     {
         var missing = held.Where(e => e.Rows is null).Select(e => e.Input).ToArray();
         using var computed = (missing.Length > 0 ? model.RunImages(missing, outputs) : []).GetEnumerator();
@@ -66,7 +71,7 @@ internal static class CachedImageRunner
             results.Add((input, rows, error));
         }
         held.Clear();
-        if (added) cache.Flush();
+        if (added && cache.WriteError is null && !cache.TryFlush()) writeFailed(cache.WriteError!);
         return results;
     }
 

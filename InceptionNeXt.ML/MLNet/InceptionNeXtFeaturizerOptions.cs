@@ -15,7 +15,9 @@ public sealed class InceptionNeXtFeaturizerOptions : InceptionNeXtImageOptions
     /// of being decoded and run, so training another head on the same images costs no backbone pass. Files are keyed by
     /// full path, length and modification time, encoded bytes by their SHA-256; MLImage inputs and unreadable images are
     /// never cached. Each batch is written as it is computed; a damaged cache file is ignored and rewritten. Several
-    /// processes may share the folder. Null (default): no cache. Not saved with the model.
+    /// processes may share the folder. Null (default): no cache. Not saved with the model. A folder that cannot be made
+    /// is refused at <c>Fit</c>; writes that fail later (a full disk) turn the cache memory-only instead of failing the
+    /// run (<see cref="InceptionNeXtFeaturizingTransformer.CacheWriteError"/>).
     /// </summary>
     public string? CacheDirectory { get; set; }
 

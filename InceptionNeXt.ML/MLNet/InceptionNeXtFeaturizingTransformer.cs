@@ -23,6 +23,7 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
     // With a CacheDirectory: the cache, and the width of each model output, in order, that a cached vector holds end to end.
     private readonly FeatureCache? cache;
     private readonly int[] widths = [];
+    private int cacheWriteReported; // 1 once the cache's write error was logged
 
     private InceptionNeXtFeaturizingTransformer(IHost host, string outputColumnName, string inputColumnName, byte[] modelBytes, OnnxImageFeaturizer model,
         InceptionNeXtFeaturizerOptions options, string[] modelOutputs, ImageOutputColumn[] outputs)
@@ -36,9 +37,31 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
             var preprocessing = model.Preprocessor.Options;
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"{preprocessing.InputSize}|{preprocessing.ResizeSize}|{preprocessing.CropPct:R}|{preprocessing.Interpolation}|{string.Join(',', preprocessing.Mean)}|{string.Join(',', preprocessing.Std)}|{preprocessing.Normalize}");
-            cache = new FeatureCache(directory, FeatureCache.ModelKey(modelBytes, description, string.Join(',', modelOutputs)));
+            var key = FeatureCache.ModelKey(modelBytes, description, string.Join(',', modelOutputs));
+            try
+            {
+                cache = new FeatureCache(directory, key);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Nothing has run yet, so say so now rather than featurize without the cache that was asked for.
+                throw new ArgumentException($"CacheDirectory '{directory}': cannot create the cache folder ({e.Message}). Choose a writable folder, or null for no cache.",
+                    nameof(InceptionNeXtFeaturizerOptions.CacheDirectory), e);
+            }
+            if (cache.Warning is { } warning)
+            {
+                using var channel = host.Start(nameof(FeatureCache));
+                channel.Warning(warning);
+            }
         }
     }
+
+    /// <summary>
+    /// Why the cache stopped writing to disk (a full disk, a folder that became read-only), or null. Featurization goes
+    /// on without it: what is computed from then on is answered from memory by this transformer but not kept on disk.
+    /// The error is also logged once as a warning (<c>MLContext.Log</c>).
+    /// </summary>
+    public Exception? CacheWriteError => cache?.WriteError;
 
     /// <summary>Images answered from <see cref="InceptionNeXtFeaturizerOptions.CacheDirectory"/>'s cache so far (0 without a cache).</summary>
     public long CacheHits => cache?.Hits ?? 0;
@@ -47,7 +70,14 @@ public sealed class InceptionNeXtFeaturizingTransformer : InceptionNeXtImageTran
     public long CacheMisses => cache?.Misses ?? 0;
 
     internal override IEnumerable<(ImageInput Input, float[][]? Rows, Exception? Error)> Run(IEnumerable<ImageInput> inputs) =>
-        cache is null ? base.Run(inputs) : CachedImageRunner.Run(Model, ModelOutputs, widths, cache, inputs);
+        cache is null ? base.Run(inputs) : CachedImageRunner.Run(Model, ModelOutputs, widths, cache, ReportCacheWriteError, inputs);
+
+    private void ReportCacheWriteError(Exception error)
+    {
+        if (Interlocked.Exchange(ref cacheWriteReported, 1) != 0) return;
+        using var channel = Host.Start(nameof(FeatureCache));
+        channel.Warning($"Feature cache {cache!.FilePath}: cannot write ({error.Message}); featurizing goes on, and what it computes is no longer kept on disk.");
+    }
 
     private protected override void DisposeCore() => cache?.Dispose();
 

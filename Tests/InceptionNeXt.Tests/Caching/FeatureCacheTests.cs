@@ -361,6 +361,45 @@ public sealed class FeatureCacheTests
     }
 
     [TestMethod]
+    public void AFailedWriteThrowsFromFlushAndTurnsTheCacheMemoryOnlyInTryFlush()
+    {
+        using var dir = new TempDir();
+        var cache = new FeatureCache(dir.Path, s_model);
+        cache.Put("a", Vector(1));
+        Assert.IsTrue(cache.TryFlush());
+        Assert.IsNull(cache.WriteError);
+
+        // The record file becomes something no write can replace (as a full disk or a read-only folder would refuse).
+        File.Delete(cache.FilePath);
+        Directory.CreateDirectory(cache.FilePath);
+        File.WriteAllText(Path.Combine(cache.FilePath, "keep"), "x");
+        cache.Put("b", Vector(2));
+        var thrown = Assert.Throws<Exception>(cache.Flush);
+        Assert.IsTrue(thrown is IOException or UnauthorizedAccessException, thrown.ToString());
+        Assert.IsNull(cache.WriteError, "Flush reports by throwing and keeps the entry queued");
+
+        Assert.IsFalse(cache.TryFlush());
+        Assert.IsNotNull(cache.WriteError);
+        StringAssert.Contains(cache.WriteError.Message, FeatureCache.FileName, "the error names the file");
+        cache.Put("c", Vector(3));
+        Assert.IsFalse(cache.TryFlush(), "memory-only for the rest of its life");
+        cache.Flush(); // nothing queued: no write, no throw
+        CollectionAssert.AreEqual(Vector(1), Get(cache, "a"));
+        CollectionAssert.AreEqual(Vector(2), Get(cache, "b"));
+        CollectionAssert.AreEqual(Vector(3), Get(cache, "c"));
+        cache.Dispose(); // writes nothing, throws nothing
+        Assert.IsTrue(File.Exists(Path.Combine(cache.FilePath, "keep")), "the obstacle is left as it was");
+
+        // Once writable again, a new instance starts from what reached the disk and writes again.
+        Directory.Delete(cache.FilePath, recursive: true);
+        using var again = new FeatureCache(dir.Path, s_model);
+        Assert.AreEqual(0, again.Count);
+        again.Put("d", Vector(4));
+        Assert.IsTrue(again.TryFlush());
+        Assert.IsNull(again.WriteError);
+    }
+
+    [TestMethod]
     public void DisposedCacheRefusesWork()
     {
         using var dir = new TempDir();
@@ -370,5 +409,6 @@ public sealed class FeatureCacheTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => cache.Put("a", Vector(1)));
         Assert.ThrowsExactly<ObjectDisposedException>(() => cache.TryGet("a", out _));
         Assert.ThrowsExactly<ObjectDisposedException>(cache.Flush);
+        Assert.ThrowsExactly<ObjectDisposedException>(() => cache.TryFlush());
     }
 }

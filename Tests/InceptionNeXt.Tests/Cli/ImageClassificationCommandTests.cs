@@ -84,6 +84,30 @@ public sealed class ImageClassificationCommandTests
     }
 
     [TestMethod]
+    public void AnUnwritableCacheFolderIsSkippedWhenDefaultAndRefusedWhenAskedFor()
+    {
+        using var dir = new TempDir();
+        var (folder, _) = PipelineFixture.Create(dir, perClass: 6);
+        var notAFolder = Path.Combine(dir.Path, "not-a-folder");
+        File.WriteAllText(notAFolder, "x");
+
+        // The default cache (under XDG_CACHE_HOME) was not asked for: without it the run goes on, and says so.
+        var (code, stdout, stderr) = ProcessRunner.RunCli(new Dictionary<string, string?> { ["XDG_CACHE_HOME"] = notAFolder },
+            "image-classification", "--dataset", folder, "--train-time", "5", "--output", Path.Combine(dir.Path, "out"));
+        Assert.AreEqual(0, code, stdout + stderr);
+        StringAssert.Contains(stdout, $"no feature cache: cannot create {Path.Combine(notAFolder, "inceptionnext", "features")}");
+        StringAssert.Contains(stdout, "feature cache: none");
+        Assert.IsTrue(File.Exists(Path.Combine(dir.Path, "out", "model.zip")));
+
+        // A --cache that cannot be made is refused before any work, naming it.
+        (code, stdout, stderr) = Cli("image-classification", "--dataset", folder, "--train-time", "5", "--output", Path.Combine(dir.Path, "out2"),
+            "--cache", notAFolder);
+        Assert.AreNotEqual(0, code, stdout + stderr);
+        StringAssert.Contains(stderr, $"--cache {notAFolder}: cannot create the folder");
+        Assert.IsFalse(stderr.Contains("   at ", StringComparison.Ordinal), stderr);
+    }
+
+    [TestMethod]
     public void FineTunesAPretrainedCheckpointWhenTimeAllows()
     {
         using var dir = new TempDir();

@@ -50,6 +50,60 @@ public sealed class FeaturizerCacheTests
     }
 
     [TestMethod]
+    public void ACacheThatCannotBeWrittenDoesNotStopFeaturizing()
+    {
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+                lock (warnings) warnings.Add(e.Message);
+        };
+        using var dir = new Checkpoints.TempDir();
+        var data = Paths(ml, MLNetFixture.Images);
+        using var plain = Featurizer(ml, data, cache: null);
+        var expected = Column(plain.Transform(data), "Features");
+        string file;
+        using (var first = Featurizer(ml, data, dir.Path, batchSize: 2))
+        {
+            _ = Column(first.Transform(Paths(ml, MLNetFixture.Images.Take(2))), "Features");
+            file = Directory.GetFiles(dir.Path, "features.bin", SearchOption.AllDirectories).Single();
+            Assert.IsNull(first.CacheWriteError);
+        }
+
+        // The record file is replaced by a folder, which no write gets past (as a full disk or a read-only folder).
+        File.Delete(file);
+        Directory.CreateDirectory(file);
+        using var featurizer = Featurizer(ml, data, dir.Path, batchSize: 2);
+        var actual = Column(featurizer.Transform(data), "Features");
+        for (var i = 0; i < expected.Length; i++) CollectionAssert.AreEqual(expected[i], actual[i], MLNetFixture.Images[i]);
+        Assert.IsNotNull(featurizer.CacheWriteError, "the transformer says why nothing was kept");
+        var runs = featurizer.Model.RunCount;
+
+        // What it computed is still answered from memory, and the warning was logged once, naming the file.
+        var again = Column(featurizer.Transform(data), "Features");
+        Assert.AreEqual(runs, featurizer.Model.RunCount, "the second pass is answered from memory");
+        for (var i = 0; i < expected.Length; i++) CollectionAssert.AreEqual(expected[i], again[i], MLNetFixture.Images[i]);
+        var cacheWarnings = warnings.Where(w => w.Contains("cannot write", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, cacheWarnings, string.Join("\n", warnings));
+        StringAssert.Contains(cacheWarnings[0], file);
+        Assert.IsTrue(Directory.Exists(file) && Directory.GetFileSystemEntries(file).Length == 0, "nothing was written over it");
+    }
+
+    [TestMethod]
+    public void ACacheDirectoryThatCannotBeMadeIsRefusedAtFit()
+    {
+        var ml = new MLContext(seed: 1);
+        using var dir = new Checkpoints.TempDir();
+        var notAFolder = dir.File("a-file");
+        File.WriteAllText(notAFolder, "x");
+        var data = Paths(ml, MLNetFixture.Images);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Featurizer(ml, data, notAFolder));
+        Assert.AreEqual("CacheDirectory", e.ParamName);
+        StringAssert.Contains(e.Message, notAFolder);
+    }
+
+    [TestMethod]
     public void CachedAndComputedRowsComeBackInRowOrder()
     {
         var ml = new MLContext(seed: 1);
