@@ -78,7 +78,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         // Unreadable images are never cached, and never reach the backbone either.
         var fromCache = featurizer.CacheHits;
         if (featurizer.CacheWriteError is { } cacheError)
-            Console.Error.WriteLine($"warning: the feature cache in {cache} could not be written ({cacheError.Message}); the features were computed, but a rerun computes them again.");
+            Console.Error.WriteLine($"warning: the feature cache in {cache} could not be written ({cacheError.Message}); this run went on, and the next one computes again what it could not keep.");
         log($"features: {trainCount} train, {validationCount} validation images, {featurizer.FeatureSize} values each " +
             $"({fromCache} from cache, {total - fromCache - skipped.Count} through the backbone){(skipped.Count > 0 ? $"; {skipped.Count} unreadable file(s) skipped" : "")}");
         if (trainCount == 0) throw new ArgumentException($"No image in {o.Dataset} could be read.");

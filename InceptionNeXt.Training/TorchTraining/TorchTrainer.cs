@@ -558,7 +558,23 @@ public sealed class TorchTrainer
     {
         // A name of its own, so that nothing else writing next to the destination shares it.
         var temporary = $"{destination}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.Copy(source, temporary, overwrite: true);
-        File.Move(temporary, destination, overwrite: true);
+        try
+        {
+            File.Copy(source, temporary, overwrite: true);
+            File.Move(temporary, destination, overwrite: true);
+        }
+        catch
+        {
+            // A copy cut short by a full disk must not stay behind and hold the space.
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: the original exception matters more.
+            }
+            throw;
+        }
     }
 }
