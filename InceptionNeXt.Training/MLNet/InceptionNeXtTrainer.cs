@@ -185,7 +185,7 @@ public sealed class InceptionNeXtTrainer : IEstimator<InceptionNeXtScoringTransf
         if (o.ValidationSet is null && !(o.ValidationFraction > 0 && o.ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(o.ValidationFraction), o.ValidationFraction, "Between 0 and 1 (exclusive).");
         if (o.EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "At least 1 epoch.");
-        if (o.Threads < 1) throw new ArgumentOutOfRangeException(nameof(o.Threads), o.Threads, "At least 1.");
+        if (o.Threads is < 1) throw new ArgumentOutOfRangeException(nameof(o.Threads), o.Threads, "At least 1 (null for the cores other processes leave free).");
         if (o.Workers < 1) throw new ArgumentOutOfRangeException(nameof(o.Workers), o.Workers, "At least 1.");
         TrainerSupport.ValidateScorer(o.Scorer);
     }

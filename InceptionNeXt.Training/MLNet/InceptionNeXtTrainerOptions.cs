@@ -80,8 +80,11 @@ public sealed class InceptionNeXtTrainerOptions
     /// <summary>Training device: <c>cpu</c> (default) or <c>cuda[:N]</c> with TorchSharp's CUDA backend referenced.</summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>libtorch intra-op threads (default <see cref="TrainOptions.DefaultThreads"/>: the cores other processes leave free, at most 8).</summary>
-    public int Threads { get; set; } = TrainOptions.DefaultThreads;
+    /// <summary>
+    /// libtorch intra-op threads. Null (default): <see cref="TrainOptions.DefaultThreads"/>, the cores other processes
+    /// leave free (at most 8), measured when <c>Fit</c> starts, as ML.NET's <c>NumberOfThreads</c> options decide late.
+    /// </summary>
+    public int? Threads { get; set; }
 
     /// <summary>Image decoding and augmentation threads (default: half the cores, at least 1).</summary>
     public int Workers { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);

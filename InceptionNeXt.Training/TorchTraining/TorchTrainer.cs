@@ -71,6 +71,8 @@ public sealed class TorchTrainer
         using var outputLock = OutputLock.Acquire(o.Output);
         if (o.Resume is null && !o.Force) RefuseExistingRun(o.Output);
         var resumeInfo = o.Resume is null ? null : TorchTrainingCheckpoint.ReadInfo(o.Resume);
+        // The default thread count is measured now, as the run starts.
+        o = o with { Threads = o.Threads ?? TrainOptions.DefaultThreads };
         TorchEngine.Initialize(TorchEngine.EnsureInitialized() with { Threads = o.Threads });
         var device = ParseDevice(o.Device);
         manual_seed(o.Seed);

@@ -66,8 +66,11 @@ public sealed record TrainOptions
     public int Seed { get; init; } = 42;
     /// <summary>Data-loading worker threads.</summary>
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
-    /// <summary>libtorch intra-op threads (default <see cref="DefaultThreads"/>).</summary>
-    public int Threads { get; init; } = DefaultThreads;
+    /// <summary>
+    /// libtorch intra-op threads. Null (default): <see cref="DefaultThreads"/>, measured when the run starts, not when
+    /// these options are made (a run may start long after, on a machine that is busier or idler by then).
+    /// </summary>
+    public int? Threads { get; init; }
 
     /// <summary>
     /// The default <see cref="Threads"/>: the cores that other processes leave free when the run starts (all of them on an

@@ -274,7 +274,9 @@ public sealed class TrainingRunReliabilityTests
         var unknown = Assert.ThrowsExactly<ArgumentException>(() => ModelRegistry.GetConfig("inceptionnext_ato"));
         StringAssert.Contains(unknown.Message, "Did you mean 'inceptionnext_atto'?");
         Assert.IsFalse(Assert.ThrowsExactly<ArgumentException>(() => ModelRegistry.GetConfig("resnet50")).Message.Contains("Did you mean", StringComparison.Ordinal));
-        var threads = new TrainOptions { Data = "d", Model = "m", Output = "o" }.Threads;
+        Assert.IsNull(new TrainOptions { Data = "d", Model = "m", Output = "o" }.Threads, "measured when the run starts, not in the options");
+        Assert.IsNull(new InceptionNeXt.Training.MLNet.InceptionNeXtTrainerOptions().Threads, "measured when Fit starts");
+        var threads = TrainOptions.DefaultThreads;
         Assert.IsTrue(threads >= 1 && threads <= Math.Min(8, Environment.ProcessorCount), $"default threads {threads}");
 
         // The default takes the cores other work leaves free: all on an idle machine, at least one on a busy one.
