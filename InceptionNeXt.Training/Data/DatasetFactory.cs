@@ -34,7 +34,9 @@ public static class DatasetFactory
         {
             IdxDataset train = IdxDataset.OpenFolder(path, "train");
             IdxDataset val = IdxDataset.OpenFolder(path, "t10k");
-            string kind = ReferenceEquals(train.Classes, IdxDataset.FashionMnistClasses) ? "Fashion-MNIST" : "MNIST digits";
+            string kind = ReferenceEquals(train.Classes, IdxDataset.FashionMnistClasses) ? "Fashion-MNIST"
+                : File.Exists(Path.Combine(path, IdxDataset.ClassNamesFile)) ? IdxDataset.ClassNamesFile
+                : "numbered";
             return new OpenedDatasets(train, val,
                 $"IDX folder {path} ({kind} class names): train {train.Count} and t10k {val.Count} images of {train.Width}x{train.Height}, {train.Classes.Count} classes");
         }

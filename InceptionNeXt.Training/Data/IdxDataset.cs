@@ -18,10 +18,19 @@ public sealed class IdxDataset : IImageDataset
     /// <summary>MNIST's class names ("0" .. "9").</summary>
     public static IReadOnlyList<string> DigitClasses { get; } = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
+    /// <summary>
+    /// The file beside the IDX files that names their classes, one name per line in label order (blank lines ignored):
+    /// IDX files carry labels only.
+    /// </summary>
+    public const string ClassNamesFile = "classes.txt";
+
     /// <summary>Reads an image file and a label file.</summary>
     /// <param name="imagesPath">IDX3 images (magic 0x00000803), raw or gzip.</param>
     /// <param name="labelsPath">IDX1 labels (magic 0x00000801), raw or gzip.</param>
-    /// <param name="classes">Class names; null for <see cref="DigitClasses"/>. Every label must index into it.</param>
+    /// <param name="classes">
+    /// Class names; null for the label numbers: <see cref="DigitClasses"/>, extended ("10", "11", ...) when a label is
+    /// higher (EMNIST, say). Every label must index into it.
+    /// </param>
     /// <exception cref="InvalidDataException">A malformed file, a count mismatch, or a label out of range.</exception>
     public IdxDataset(string imagesPath, string labelsPath, IReadOnlyList<string>? classes = null)
     {
@@ -40,7 +49,7 @@ public sealed class IdxDataset : IImageDataset
             throw new InvalidDataException($"{imagesPath}: empty image size {imageDims[1]}x{imageDims[2]}.");
         }
 
-        Classes = classes ?? DigitClasses;
+        Classes = classes ?? NumberedClasses(_labels.Length == 0 ? 0 : _labels.Max() + 1);
         for (int i = 0; i < _labels.Length; i++)
         {
             if (_labels[i] >= Classes.Count)
@@ -88,10 +97,7 @@ public sealed class IdxDataset : IImageDataset
     public static bool IsIdxFolder(string directory)
         => Directory.Exists(directory) && FindSplit(directory, "train") is not null && FindSplit(directory, "t10k") is not null;
 
-    /// <summary>
-    /// Opens one split of an MNIST-style folder. Class names: <see cref="FashionMnistClasses"/> when the folder's
-    /// full path contains "fashion" (case-insensitive; the files cannot tell), otherwise <see cref="DigitClasses"/>.
-    /// </summary>
+    /// <summary>Opens one split of an MNIST-style folder, with the class names of <see cref="ClassesForFolder"/>.</summary>
     /// <param name="directory">The folder.</param>
     /// <param name="split">"train" or "t10k".</param>
     /// <exception cref="FileNotFoundException">The split's files are missing.</exception>
@@ -103,10 +109,41 @@ public sealed class IdxDataset : IImageDataset
         return new IdxDataset(files.Images, files.Labels, ClassesForFolder(directory));
     }
 
-    /// <summary>The class names <see cref="OpenFolder"/> uses for <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// The class names <see cref="OpenFolder"/> uses for <paramref name="directory"/>, the same for both splits. IDX files
+    /// carry no names, so: the lines of <see cref="ClassNamesFile"/> in the folder when there is one; else
+    /// <see cref="FashionMnistClasses"/> when the folder's full path contains "fashion" (case-insensitive) and the labels
+    /// fit them; else the label numbers, "0" up to the highest label of either split (at least <see cref="DigitClasses"/>).
+    /// </summary>
     /// <param name="directory">The folder.</param>
+    /// <exception cref="InvalidDataException"><see cref="ClassNamesFile"/> is empty or names a class twice.</exception>
     public static IReadOnlyList<string> ClassesForFolder(string directory)
-        => Path.GetFullPath(directory).Contains("fashion", StringComparison.OrdinalIgnoreCase) ? FashionMnistClasses : DigitClasses;
+    {
+        string namesFile = Path.Combine(directory, ClassNamesFile);
+        if (File.Exists(namesFile))
+        {
+            string[] names = File.ReadAllLines(namesFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            if (names.Length == 0) throw new InvalidDataException($"{namesFile} names no class: write one name per line, in label order.");
+            if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new InvalidDataException($"{namesFile} names the class '{twice.Key}' twice.");
+            return names;
+        }
+
+        int count = 0;
+        foreach (string split in (string[])["train", "t10k"])
+        {
+            if (FindSplit(directory, split) is { } files && IdxFile.Read(files.Labels, 1).Data is { Length: > 0 } labels)
+                count = Math.Max(count, labels.Max() + 1);
+        }
+
+        return Path.GetFullPath(directory).Contains("fashion", StringComparison.OrdinalIgnoreCase) && count <= FashionMnistClasses.Count
+            ? FashionMnistClasses
+            : NumberedClasses(count);
+    }
+
+    /// <summary><see cref="DigitClasses"/>, or "0" .. "<paramref name="count"/> - 1" when there are more.</summary>
+    private static IReadOnlyList<string> NumberedClasses(int count)
+        => count <= DigitClasses.Count ? DigitClasses : Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <inheritdoc />
     public int GetLabel(int index) => _labels[index];

@@ -80,6 +80,74 @@ print(lab.hex()); print(pix[:h*w].hex()); print(pix[(n-1)*h*w:].hex())
         StringAssert.Contains(e.Message, "truncated");
     }
 
+    private static void WriteIdxSplit(string dir, string split, byte[] labels)
+    {
+        const int H = 4, W = 3;
+        var images = new byte[16 + (labels.Length * H * W)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(images, 0x803);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), labels.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), H);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), W);
+        var labelFile = new byte[8 + labels.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(labelFile, 0x801);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(labelFile.AsSpan(4), labels.Length);
+        labels.CopyTo(labelFile, 8);
+        File.WriteAllBytes(Path.Combine(dir, $"{split}-images-idx3-ubyte"), images);
+        File.WriteAllBytes(Path.Combine(dir, $"{split}-labels-idx1-ubyte"), labelFile);
+    }
+
+    [TestMethod]
+    public void IdxClassNamesComeFromClassesTxtOrTheLabelsOfBothSplits()
+    {
+        using var temp = new Checkpoints.TempDir();
+        // EMNIST-like: 26 classes in train, only the first 4 in t10k, in a folder whose path says "fashion".
+        string dir = Path.Combine(temp.Path, "fashion-letters");
+        Directory.CreateDirectory(dir);
+        WriteIdxSplit(dir, "train", Enumerable.Range(0, 52).Select(i => (byte)(i % 26)).ToArray());
+        WriteIdxSplit(dir, "t10k", [0, 1, 2, 3]);
+
+        var opened = DatasetFactory.Open(dir);
+        var numbered = Enumerable.Range(0, 26).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        CollectionAssert.AreEqual(numbered, opened.Train.Classes.ToArray(), "more labels than Fashion-MNIST has names: numbered");
+        CollectionAssert.AreEqual(numbered, opened.Val.Classes.ToArray(), "both splits share the classes");
+        StringAssert.Contains(opened.Description, "numbered class names");
+        StringAssert.Contains(opened.Description, "26 classes");
+        CollectionAssert.AreEqual(IdxDataset.DigitClasses.ToArray(), new IdxDataset(Path.Combine(dir, "t10k-images-idx3-ubyte"), Path.Combine(dir, "t10k-labels-idx1-ubyte")).Classes.ToArray(),
+            "a split on its own keeps MNIST's ten");
+
+        // classes.txt names them (blank lines and spaces ignored).
+        string[] letters = Enumerable.Range(0, 26).Select(i => ((char)('a' + i)).ToString()).ToArray();
+        File.WriteAllText(Path.Combine(dir, IdxDataset.ClassNamesFile), string.Join("\n", letters.Select(l => $" {l} ")) + "\n\n");
+        opened = DatasetFactory.Open(dir);
+        CollectionAssert.AreEqual(letters, opened.Train.Classes.ToArray());
+        CollectionAssert.AreEqual(letters, opened.Val.Classes.ToArray());
+        StringAssert.Contains(opened.Description, "classes.txt class names");
+
+        // Too few names, a name twice, or none: errors that name the file.
+        File.WriteAllLines(Path.Combine(dir, IdxDataset.ClassNamesFile), letters.Take(20));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => DatasetFactory.Open(dir));
+        StringAssert.Contains(e.Message, "outside the 20 classes");
+        StringAssert.Contains(e.Message, "train-labels-idx1-ubyte");
+        File.WriteAllLines(Path.Combine(dir, IdxDataset.ClassNamesFile), [.. letters.Take(25), "a"]);
+        e = Assert.ThrowsExactly<InvalidDataException>(() => DatasetFactory.Open(dir));
+        StringAssert.Contains(e.Message, IdxDataset.ClassNamesFile);
+        StringAssert.Contains(e.Message, "'a' twice");
+        File.WriteAllText(Path.Combine(dir, IdxDataset.ClassNamesFile), "\n \n");
+        e = Assert.ThrowsExactly<InvalidDataException>(() => DatasetFactory.Open(dir));
+        StringAssert.Contains(e.Message, IdxDataset.ClassNamesFile);
+
+        // Ten labels under a "fashion" path keep Fashion-MNIST's names; elsewhere the digits.
+        File.Delete(Path.Combine(dir, IdxDataset.ClassNamesFile));
+        WriteIdxSplit(dir, "train", [0, 9, 3]);
+        WriteIdxSplit(dir, "t10k", [1]);
+        CollectionAssert.AreEqual(IdxDataset.FashionMnistClasses.ToArray(), DatasetFactory.Open(dir).Train.Classes.ToArray());
+        string digits = Path.Combine(temp.Path, "digits");
+        Directory.CreateDirectory(digits);
+        WriteIdxSplit(digits, "train", [0, 9, 3]);
+        WriteIdxSplit(digits, "t10k", [1]);
+        CollectionAssert.AreEqual(IdxDataset.DigitClasses.ToArray(), DatasetFactory.Open(digits).Train.Classes.ToArray());
+    }
+
     [TestMethod]
     public void RealFashionMnistLoads()
     {
