@@ -37,7 +37,11 @@ internal static class PredictCommand
             foreach (var input in parse.GetValue(inputs)!)
             {
                 if (Directory.Exists(input))
-                    files.AddRange(ImageFiles.Enumerate(input));
+                {
+                    var scan = ImageFiles.Scan(input);
+                    files.AddRange(scan.Images);
+                    if (scan.UnreadSummary is { } unread) Console.Error.WriteLine($"{input}: {unread}");
+                }
                 else if (File.Exists(input)) files.Add(input);
                 else
                 {

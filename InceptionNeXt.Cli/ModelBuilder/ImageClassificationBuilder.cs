@@ -222,6 +222,7 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     private (IDataView Train, IDataView Validation) LoadData(MLContext ml)
     {
         var rows = ImageFolderCatalog.ReadImageFolder(o.Dataset);
+        if (InceptionNeXt.ML.Imaging.ImageFiles.Scan(o.Dataset).UnreadSummary is { } unread) Console.Error.WriteLine($"warning: {o.Dataset}: {unread}");
         var labels = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (labels.Length < 2)
             throw new ArgumentException($"{o.Dataset} has one label folder ('{labels[0]}'); image classification needs at least two, one subfolder per label.");

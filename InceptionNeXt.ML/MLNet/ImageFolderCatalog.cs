@@ -30,8 +30,11 @@ public static class ImageFolderCatalog
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Image folder {folder} does not exist.");
         var root = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
-        var files = ImageFiles.Enumerate(root).ToArray();
-        if (files.Length == 0) throw new ArgumentException($"{folder} holds no images (.jpg, .jpeg, .png); put them in one subfolder per label.", nameof(folder));
+        var scan = ImageFiles.Scan(root);
+        var files = scan.Images;
+        if (files.Count == 0)
+            throw new ArgumentException($"{folder} holds no images (.jpg, .jpeg, .png); put them in one subfolder per label."
+                + (scan.UnreadSummary is { } unread ? $" It has {unread}." : ""), nameof(folder));
         var loose = files.Where(f => Path.GetDirectoryName(f) == root).ToArray();
         if (loose.Length > 0)
             throw new ArgumentException($"{folder} has {loose.Length} image(s) directly inside it (e.g. {Path.GetFileName(loose[0])}); every image must be in a subfolder named after its label.", nameof(folder));

@@ -44,11 +44,13 @@ public static class DatasetFactory
         if (ImageFolderDataset.TryOpenImageNetLayout(path) is { } imagenet)
         {
             return new OpenedDatasets(imagenet.Train, imagenet.Val,
-                $"ImageNet layout {path}: train {imagenet.Train.Count} images, {Path.GetFileName(imagenet.Val.Root)} {imagenet.Val.Count} images, {imagenet.Train.Classes.Count} classes");
+                $"ImageNet layout {path}: train {imagenet.Train.Count} images, {Path.GetFileName(imagenet.Val.Root)} {imagenet.Val.Count} images, {imagenet.Train.Classes.Count} classes"
+                + Unread("train", imagenet.Train) + Unread(Path.GetFileName(imagenet.Val.Root), imagenet.Val));
         }
 
         string[] subdirs = Directory.GetDirectories(path);
-        bool hasImages = subdirs.Any(d => InceptionNeXt.ML.Imaging.ImageFiles.Enumerate(d).Any());
+        var scans = subdirs.Select(InceptionNeXt.ML.Imaging.ImageFiles.Scan).ToList();
+        bool hasImages = scans.Any(s => s.Images.Count > 0);
         if (hasImages)
         {
             if (!(validationFraction > 0 && validationFraction < 1))
@@ -60,7 +62,8 @@ public static class DatasetFactory
             var all = new ImageFolderDataset(path);
             (SubsetDataset train, SubsetDataset val) = StratifiedSplit.Split(all, validationFraction, seed);
             return new OpenedDatasets(train, val,
-                $"Image folder {path}: {all.Count} images, {all.Classes.Count} classes, split per class {1 - validationFraction:0.###}/{validationFraction:0.###} (seed {seed}): train {train.Count}, val {val.Count}");
+                $"Image folder {path}: {all.Count} images, {all.Classes.Count} classes, split per class {1 - validationFraction:0.###}/{validationFraction:0.###} (seed {seed}): train {train.Count}, val {val.Count}"
+                + Unread(null, all));
         }
 
         string[] files = Directory.GetFiles(path);
@@ -68,8 +71,13 @@ public static class DatasetFactory
         throw new InvalidDataException(
             $"'{path}': no known dataset layout. Found {files.Length} file(s)"
             + (files.Length > 0 ? $" (e.g. {string.Join(", ", files.Take(4).Select(Path.GetFileName))})" : string.Empty)
-            + $" and {subdirs.Length} subfolder(s) without .jpg/.jpeg/.png images{hint}; {ExpectedLayouts}");
+            + $" and {subdirs.Length} subfolder(s) without .jpg/.jpeg/.png images{hint}"
+            + (scans.Sum(s => s.UnreadImageFiles.Values.Sum()) is var unread and > 0 ? $" ({unread} file(s) in other image formats, not read: convert them to PNG or JPEG)" : "")
+            + $"; {ExpectedLayouts}");
     }
+
+    private static string Unread(string? split, ImageFolderDataset dataset)
+        => dataset.UnreadImageFiles is { } unread ? $"; {(split is null ? "" : split + ": ")}{unread}" : "";
 
     private static string IdxHint(string path, string[] files)
     {

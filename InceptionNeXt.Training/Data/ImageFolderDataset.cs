@@ -53,7 +53,9 @@ public sealed class ImageFolderDataset : IImageDataset
         // One walk over the whole root, so a folder reached twice through symbolic links (a loop, or two class folders
         // linking to one) is read once; each image's class is its top-level folder.
         var files = new List<(string Path, int Label)>();
-        foreach (string file in ImageFiles.Enumerate(Root))
+        ImageFileScan scan = ImageFiles.Scan(Root);
+        UnreadImageFiles = scan.UnreadSummary;
+        foreach (string file in scan.Images)
         {
             string relative = Path.GetRelativePath(Root, file);
             int separator = relative.IndexOfAny([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar]);
@@ -66,7 +68,8 @@ public sealed class ImageFolderDataset : IImageDataset
         if (files.Count == 0)
         {
             throw new InvalidDataException(
-                $"Image folder '{Root}': no .jpg/.jpeg/.png images found in {classDirs.Length} class subfolder(s); expected root/<class>/<image>.");
+                $"Image folder '{Root}': no .jpg/.jpeg/.png images found in {classDirs.Length} class subfolder(s); expected root/<class>/<image>."
+                + (UnreadImageFiles is { } unread ? $" It has {unread}." : ""));
         }
 
         _files = files.Select(f => f.Path).ToArray();
@@ -75,6 +78,9 @@ public sealed class ImageFolderDataset : IImageDataset
 
     /// <summary>The absolute root folder.</summary>
     public string Root { get; }
+
+    /// <summary>Files in other image formats under <see cref="Root"/>, which are not read (<see cref="ImageFileScan.UnreadSummary"/>); null when none.</summary>
+    public string? UnreadImageFiles { get; }
 
     /// <inheritdoc />
     public int Count => _files.Length;

@@ -38,6 +38,34 @@ public sealed class ImageFilesTests
     }
 
     [TestMethod]
+    public void FilesInOtherImageFormatsAreCountedAndNamedNotSilentlyDropped()
+    {
+        using var dir = new TempDir();
+        var root = Directory.CreateDirectory(dir.File("root")).FullName;
+        foreach (var f in new[] { "cat/a.png", "cat/b.webp", "cat/c.WEBP", "dog/d.jpg", "dog/e.bmp", "dog/notes.txt", "dog/deep/f.gif" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
+            File.WriteAllBytes(Path.Combine(root, f), [1]);
+        }
+
+        var scan = ImageFiles.Scan(root);
+        CollectionAssert.AreEqual(new[] { Path.Combine(root, "cat", "a.png"), Path.Combine(root, "dog", "d.jpg") }, scan.Images.ToArray());
+        CollectionAssert.AreEquivalent(new Dictionary<string, int> { [".bmp"] = 1, [".gif"] = 1, [".webp"] = 2 }, scan.UnreadImageFiles.ToDictionary());
+        Assert.AreEqual("1 .bmp, 1 .gif and 2 .webp files not read (only .jpg, .jpeg and .png are: convert them to PNG or JPEG)", scan.UnreadSummary);
+        CollectionAssert.AreEqual(scan.Images.ToArray(), ImageFiles.Enumerate(root).ToArray());
+
+        // Training data says so in its description; a folder of only such files is refused, saying why.
+        var opened = DatasetFactory.Open(root, validationFraction: 0.5);
+        StringAssert.Contains(opened.Description, "; 1 .bmp, 1 .gif and 2 .webp files not read");
+        foreach (var f in new[] { "cat/a.png", "dog/d.jpg" }) File.Delete(Path.Combine(root, f));
+        Assert.AreEqual("1 .gif file not read (only .jpg, .jpeg and .png are: convert it to PNG or JPEG)", ImageFiles.Scan(Path.Combine(root, "dog", "deep")).UnreadSummary);
+        var refused = Assert.ThrowsExactly<InvalidDataException>(() => DatasetFactory.Open(root, validationFraction: 0.5));
+        StringAssert.Contains(refused.Message, "4 file(s) in other image formats, not read");
+        var mlnet = Assert.ThrowsExactly<ArgumentException>(() => ImageFolderCatalog.ReadImageFolder(root));
+        StringAssert.Contains(mlnet.Message, "It has 1 .bmp, 1 .gif and 2 .webp files not read");
+    }
+
+    [TestMethod]
     public void DatasetsAndImageFolderViewsListEachImageOnce()
     {
         if (OperatingSystem.IsWindows()) Assert.Inconclusive("symbolic links need privileges on Windows");
