@@ -49,8 +49,8 @@ public static class DatasetFactory
         }
 
         string[] subdirs = Directory.GetDirectories(path);
-        var scans = subdirs.Select(InceptionNeXt.ML.Imaging.ImageFiles.Scan).ToList();
-        bool hasImages = scans.Any(s => s.Images.Count > 0);
+        // Stops at the first class folder with images (a second full walk of a large dataset would only repeat the next).
+        bool hasImages = subdirs.Any(d => InceptionNeXt.ML.Imaging.ImageFiles.Scan(d).Images.Count > 0);
         if (hasImages)
         {
             if (!(validationFraction > 0 && validationFraction < 1))
@@ -72,7 +72,8 @@ public static class DatasetFactory
             $"'{path}': no known dataset layout. Found {files.Length} file(s)"
             + (files.Length > 0 ? $" (e.g. {string.Join(", ", files.Take(4).Select(Path.GetFileName))})" : string.Empty)
             + $" and {subdirs.Length} subfolder(s) without .jpg/.jpeg/.png images{hint}"
-            + (scans.Sum(s => s.UnreadImageFiles.Values.Sum()) is var unread and > 0 ? $" ({unread} file(s) in other image formats, not read: convert them to PNG or JPEG)" : "")
+            + (subdirs.Sum(d => InceptionNeXt.ML.Imaging.ImageFiles.Scan(d).UnreadImageFiles.Values.Sum()) is var unread and > 0
+                ? $" ({unread} file(s) in other image formats, not read: convert them to PNG or JPEG)" : "")
             + $"; {ExpectedLayouts}");
     }
 
