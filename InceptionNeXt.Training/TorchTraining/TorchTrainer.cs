@@ -558,25 +558,11 @@ public sealed class TorchTrainer
 
     private static void CopyAtomically(string source, string destination)
     {
-        // A name of its own, so that nothing else writing next to the destination shares it.
-        var temporary = $"{destination}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
+        // The same temporary name, rename and clean-up on failure (a full disk) as every other file the run writes.
+        InceptionNeXt.ML.IO.AtomicFile.Write(destination, target =>
         {
-            File.Copy(source, temporary, overwrite: true);
-            File.Move(temporary, destination, overwrite: true);
-        }
-        catch
-        {
-            // A copy cut short by a full disk must not stay behind and hold the space.
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: the original exception matters more.
-            }
-            throw;
-        }
+            using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            input.CopyTo(target);
+        });
     }
 }
