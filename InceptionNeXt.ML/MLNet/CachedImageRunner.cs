@@ -8,7 +8,8 @@ namespace InceptionNeXt.ML.MLNet;
 /// (a file by full path, length and modification time; encoded bytes by their SHA-256) is answered from the cache, the
 /// others go to the model in batches and their rows are added. Results come back in input order. Decoded pixels
 /// (MLImage columns) and unreadable images are never cached. A cache that cannot be written (a full disk, a read-only
-/// folder) does not stop the run: it turns memory-only and the caller hears of it once, through the callback.
+/// folder) does not stop the run: it turns memory-only and the callback hears of it (after every batch from then on;
+/// the caller reports it once).
 /// </summary>
 internal static class CachedImageRunner
 {
@@ -71,7 +72,7 @@ internal static class CachedImageRunner
             results.Add((input, rows, error));
         }
         held.Clear();
-        if (added && cache.WriteError is null && !cache.TryFlush()) writeFailed(cache.WriteError!);
+        if (added && !cache.TryFlush()) writeFailed(cache.WriteError!);
         return results;
     }
 
