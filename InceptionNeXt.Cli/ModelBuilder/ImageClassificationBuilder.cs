@@ -272,18 +272,9 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
     }
 
     /// <summary>The --cache folder, made now: one that cannot be is refused before any work.</summary>
-    private static string CheckedCacheDirectory(string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            return directory;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"--cache {directory}: cannot create the folder ({e.Message}); choose a writable folder.");
-        }
-    }
+    private static string CheckedCacheDirectory(string directory) => CreateFolder(directory) is { } e
+        ? throw new ArgumentException($"--cache {directory}: cannot create the folder ({e.Message}); choose a writable folder.")
+        : directory;
 
     /// <summary>~/.cache/inceptionnext/features (XDG_CACHE_HOME when set), or null when it cannot be made (a read-only home, say): the cache was not asked for, so it is only skipped.</summary>
     private static string? DefaultCacheDirectory(Action<string> log)
@@ -291,15 +282,22 @@ internal sealed class ImageClassificationBuilder(BuilderOptions o, Action<string
         var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         var directory = Path.Combine(root, "inceptionnext", "features");
+        if (CreateFolder(directory) is not { } e) return directory;
+        log($"no feature cache: cannot create {directory} ({e.Message}); pass --cache FOLDER to keep features between runs");
+        return null;
+    }
+
+    /// <summary>Makes <paramref name="directory"/> (and its parents); the error when it cannot be made, else null.</summary>
+    private static Exception? CreateFolder(string directory)
+    {
         try
         {
             Directory.CreateDirectory(directory);
-            return directory;
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log($"no feature cache: cannot create {directory} ({e.Message}); pass --cache FOLDER to keep features between runs");
-            return null;
+            return e;
         }
     }
 }
