@@ -32,8 +32,9 @@ public static class DatasetFactory
 
         if (IdxDataset.IsIdxFolder(path))
         {
-            IdxDataset train = IdxDataset.OpenFolder(path, "train");
-            IdxDataset val = IdxDataset.OpenFolder(path, "t10k");
+            IReadOnlyList<string> classes = IdxDataset.ClassesForFolder(path);
+            IdxDataset train = IdxDataset.OpenFolder(path, "train", classes);
+            IdxDataset val = IdxDataset.OpenFolder(path, "t10k", classes);
             string kind = ReferenceEquals(train.Classes, IdxDataset.FashionMnistClasses) ? "Fashion-MNIST"
                 : File.Exists(Path.Combine(path, IdxDataset.ClassNamesFile)) ? IdxDataset.ClassNamesFile
                 : "numbered";

@@ -97,16 +97,17 @@ public sealed class IdxDataset : IImageDataset
     public static bool IsIdxFolder(string directory)
         => Directory.Exists(directory) && FindSplit(directory, "train") is not null && FindSplit(directory, "t10k") is not null;
 
-    /// <summary>Opens one split of an MNIST-style folder, with the class names of <see cref="ClassesForFolder"/>.</summary>
+    /// <summary>Opens one split of an MNIST-style folder.</summary>
     /// <param name="directory">The folder.</param>
     /// <param name="split">"train" or "t10k".</param>
+    /// <param name="classes">The class names; null for <see cref="ClassesForFolder"/> (pass them to open both splits with one reading).</param>
     /// <exception cref="FileNotFoundException">The split's files are missing.</exception>
-    public static IdxDataset OpenFolder(string directory, string split)
+    public static IdxDataset OpenFolder(string directory, string split, IReadOnlyList<string>? classes = null)
     {
         (string Images, string Labels) files = FindSplit(directory, split)
             ?? throw new FileNotFoundException(
                 $"'{directory}' has no {split}-images-idx3-ubyte[.gz] and {split}-labels-idx1-ubyte[.gz] pair.");
-        return new IdxDataset(files.Images, files.Labels, ClassesForFolder(directory));
+        return new IdxDataset(files.Images, files.Labels, classes ?? ClassesForFolder(directory));
     }
 
     /// <summary>
